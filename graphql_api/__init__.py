@@ -1,0 +1,1 @@
+"""The GraphQL surface of the credit bank: app factory, schema, context and routes."""

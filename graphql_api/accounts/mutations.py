@@ -1,0 +1,241 @@
+"""Mutations of accounts: codes, learner registration and login, logout, credentials, profile."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+
+from graphql_api.accounts.types import LearnerType
+from graphql_api.common import shown
+from graphql_api.context import Info
+from graphql_api.enums import CodePurpose, Gender, IdType
+from graphql_api.errors import FieldError, field_errors
+from graphql_api.permissions import IsAccountHolder, IsAuthenticated, IsLearner
+from resolvers import credentials, learners
+from resolvers.actors import ActorKind
+from resolvers.codes import CodePurpose as _CodePurpose
+from resolvers.codes import send_code
+from resolvers.errors import DomainError, ErrorCode
+from resolvers.masking import mask_phone
+from resolvers.sessions import revoke_session
+
+_TO_OWN_PHONE = {_CodePurpose.CHANGE_PASSWORD, _CodePurpose.EXPORT}
+_NEEDS_LOGIN = _TO_OWN_PHONE | {_CodePurpose.CHANGE_PHONE}
+_ACCOUNT_HOLDERS = (ActorKind.LEARNER, ActorKind.INSTITUTION_USER)
+
+
+@strawberry.input
+class VerificationCodeSendInput:
+    purpose: CodePurpose
+    phone: str | None = strawberry.field(
+        default=None,
+        description="The phone to send to; omitted for codes sent to the caller's bound phone "
+        "(CHANGE_PASSWORD, EXPORT).",
+    )
+
+
+@strawberry.type
+class VerificationCodeSendPayload:
+    errors: list[FieldError]
+    phone: str | None = strawberry.field(default=None, description="Masked phone sent to.")
+    expires_at: dt.datetime | None = None
+
+
+@strawberry.input(description="立即注册: name, ID, phone, password and the SMS code.")
+class LearnerRegisterInput:
+    name: str
+    id_type: IdType = IdType.RESIDENT_ID
+    id_number: str
+    phone: str
+    password: str
+    code: str
+
+
+@strawberry.type
+class LearnerAuthPayload:
+    errors: list[FieldError]
+    learner: LearnerType | None = None
+    token: str | None = strawberry.field(
+        default=None, description="Send as `Authorization: Bearer <token>`."
+    )
+
+
+@strawberry.input
+class LoginInput:
+    account: str = strawberry.field(description="ID number or phone (learners); login account "
+                                    "(institution users).")
+    password: str
+
+
+@strawberry.type
+class LoginPayload:
+    errors: list[FieldError]
+    token: str | None = None
+
+
+@strawberry.type
+class OkPayload:
+    errors: list[FieldError]
+    ok: bool = False
+
+
+@strawberry.input
+class PasswordChangeInput:
+    old_password: str
+    new_password: str
+    code: str = strawberry.field(description="Code of purpose CHANGE_PASSWORD.")
+
+
+@strawberry.input
+class PhoneChangeInput:
+    password: str
+    new_phone: str
+    code: str = strawberry.field(description="Code of purpose CHANGE_PHONE sent to the new phone.")
+
+
+@strawberry.type
+class PhoneChangePayload:
+    errors: list[FieldError]
+    phone: str | None = None
+
+
+@strawberry.input(description="Real-name profile fields (seed 002, table 1).")
+class LearnerProfileInput:
+    gender: Gender | None = None
+    education_level: str = ""
+    professional_title: str = ""
+    province: str = ""
+    city: str = ""
+    district: str = ""
+    address: str = ""
+    occupation: str = ""
+
+
+@strawberry.type
+class LearnerPayload:
+    errors: list[FieldError]
+    learner: LearnerType | None = None
+
+
+@strawberry.type
+class AccountMutation:
+    @strawberry.mutation(
+        description="Anyone for REGISTER and INSTITUTION_REGISTER; a logged-in learner or "
+        "institution user for the others. One send a minute and ten a day per phone."
+    )
+    async def verification_code_send(
+        self, info: Info, input: VerificationCodeSendInput
+    ) -> VerificationCodeSendPayload:
+        ctx = info.context
+        try:
+            await ctx.services.throttle.hit("send_code", ctx.client_address)
+            if input.purpose in _NEEDS_LOGIN and ctx.actor.kind not in _ACCOUNT_HOLDERS:
+                raise DomainError.of(ErrorCode.NOT_AUTHENTICATED, "请先登录")
+            if input.purpose in _TO_OWN_PHONE:
+                phone, expires = await credentials.send_code_to_own_phone(
+                    ctx.actor, input.purpose, ctx.services.sms_sender
+                )
+            else:
+                phone = input.phone or ""
+                expires = await send_code(phone, input.purpose, ctx.services.sms_sender)
+        except DomainError as error:
+            return VerificationCodeSendPayload(errors=field_errors(error))
+        return VerificationCodeSendPayload(
+            errors=[], phone=mask_phone(phone), expires_at=shown(expires)
+        )
+
+    @strawberry.mutation(
+        description="Anyone: register a learner account, or claim the inactive account an "
+        "institution created for this ID number, keeping its achievements."
+    )
+    async def learner_register(self, info: Info, input: LearnerRegisterInput) -> LearnerAuthPayload:
+        try:
+            await info.context.services.throttle.hit("register", info.context.client_address)
+            learner, token = await learners.register_learner(
+                learners.LearnerRegistration(
+                    name=input.name,
+                    id_type=input.id_type,
+                    id_number=input.id_number,
+                    phone=input.phone,
+                    password=input.password,
+                    code=input.code,
+                )
+            )
+        except DomainError as error:
+            return LearnerAuthPayload(errors=field_errors(error))
+        return LearnerAuthPayload(errors=[], learner=LearnerType.from_model(learner), token=token)
+
+    @strawberry.mutation(description="Anyone: a learner logs in with ID number or phone.")
+    async def learner_login(self, info: Info, input: LoginInput) -> LoginPayload:
+        try:
+            await info.context.services.throttle.hit("login", info.context.client_address)
+            token = await learners.login_learner(input.account, input.password)
+        except DomainError as error:
+            return LoginPayload(errors=field_errors(error))
+        return LoginPayload(errors=[], token=token)
+
+    @strawberry.mutation(
+        description="Any logged-in person: end the current session.",
+        permission_classes=[IsAuthenticated],
+    )
+    async def logout(self, info: Info) -> OkPayload:
+        session_id = info.context.actor.session_id
+        if session_id is None:
+            return OkPayload(
+                errors=[FieldError(field=None, code=ErrorCode.NOT_ALLOWED,
+                                   message="接口令牌请由机构主账号撤销")]
+            )
+        await revoke_session(session_id)
+        return OkPayload(errors=[], ok=True)
+
+    @strawberry.mutation(
+        description="A learner or institution user: old password, new password and a code sent "
+        "to the bound phone. Other sessions are ended.",
+        permission_classes=[IsAccountHolder],
+    )
+    async def account_password_change(self, info: Info, input: PasswordChangeInput) -> OkPayload:
+        try:
+            await credentials.change_password(
+                info.context.actor, input.old_password, input.new_password, input.code
+            )
+        except DomainError as error:
+            return OkPayload(errors=field_errors(error))
+        return OkPayload(errors=[], ok=True)
+
+    @strawberry.mutation(
+        description="A learner or institution user: login password, new phone and a code sent "
+        "to the new phone.",
+        permission_classes=[IsAccountHolder],
+    )
+    async def account_phone_change(self, info: Info, input: PhoneChangeInput) -> PhoneChangePayload:
+        try:
+            phone = await credentials.change_phone(
+                info.context.actor, input.password, input.new_phone, input.code
+            )
+        except DomainError as error:
+            return PhoneChangePayload(errors=field_errors(error))
+        return PhoneChangePayload(errors=[], phone=phone)
+
+    @strawberry.mutation(
+        description="A learner: update the real-name profile fields.",
+        permission_classes=[IsLearner],
+    )
+    async def learner_profile_update(self, info: Info, input: LearnerProfileInput) -> LearnerPayload:
+        try:
+            learner = await learners.update_profile(
+                info.context.actor,
+                learners.LearnerProfile(
+                    gender=input.gender,
+                    education_level=input.education_level,
+                    professional_title=input.professional_title,
+                    province=input.province,
+                    city=input.city,
+                    district=input.district,
+                    address=input.address,
+                    occupation=input.occupation,
+                ),
+            )
+        except DomainError as error:
+            return LearnerPayload(errors=field_errors(error))
+        return LearnerPayload(errors=[], learner=LearnerType.from_model(learner))

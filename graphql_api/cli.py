@@ -1,0 +1,115 @@
+"""Command line: ``python -m graphql_api.cli migrate | create-admin | demo | schema | serve``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate as tortoise_migrate
+
+from graphql_api.settings import PROJECT_DIR, Settings
+
+
+@contextlib.asynccontextmanager
+async def orm(settings: Settings) -> AsyncIterator[None]:
+    await Tortoise.init(config=settings.tortoise)
+    try:
+        yield
+    finally:
+        await Tortoise.close_connections()
+
+
+def _ensure_sqlite_folder(settings: Settings) -> None:
+    url = settings.database_url
+    if url.startswith("sqlite://") and ":memory:" not in url:
+        Path(url.removeprefix("sqlite://")).parent.mkdir(parents=True, exist_ok=True)
+
+
+async def migrate(settings: Settings) -> None:
+    _ensure_sqlite_folder(settings)
+    try:
+        await tortoise_migrate(config=settings.tortoise)
+    finally:
+        await Tortoise.close_connections()
+    print("migrations applied")
+
+
+async def create_admin(settings: Settings, username: str, name: str) -> None:
+    from resolvers.admins import create_administrator, issue_admin_token
+
+    async with orm(settings):
+        admin = await create_administrator(username, name)
+        token = await issue_admin_token(admin)
+    print(f"administrator {admin.username}; token (send as 'Authorization: Bearer …'):")
+    print(token)
+
+
+async def demo(settings: Settings) -> None:
+    from resolvers.admins import issue_admin_token
+    from resolvers.demo import DEMO_ADMIN, load_demo_data
+    from models import Administrator
+
+    async with orm(settings):
+        logins = await load_demo_data()
+        token = await issue_admin_token(await Administrator.get(username=DEMO_ADMIN))
+    port = os.environ.get("PORT", "8000")
+    print()
+    print(f"GraphiQL:            http://127.0.0.1:{port}/graphql")
+    print(f"Administrator token: {token}")
+    print('  (in GraphiQL, Headers: {"Authorization": "Bearer <token>"})')
+    print("Institutions (institutionLogin account / password):")
+    for line in logins["institutions"]:
+        print(f"  {line}")
+    print("Learners (learnerLogin account / password):")
+    for line in logins["learners"]:
+        print(f"  {line}")
+    print("SMS codes are written to this log (SMS_SENDER=log).")
+    print()
+
+
+def export_schema() -> str:
+    from graphql_api.schema import schema
+
+    return schema.as_str() + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m graphql_api.cli")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="apply the migrations to DATABASE_URL")
+    admin = commands.add_parser("create-admin", help="create an administrator, print a token")
+    admin.add_argument("--username", required=True)
+    admin.add_argument("--name", default="学分银行管理员")
+    commands.add_parser("demo", help="load demo data (idempotent) and print the demo logins")
+    schema_cmd = commands.add_parser("schema", help="write the schema to schema.graphql")
+    schema_cmd.add_argument("--check", action="store_true", help="fail when it has drifted")
+    args = parser.parse_args(argv)
+
+    if args.command == "schema":
+        target = PROJECT_DIR / "schema.graphql"
+        text = export_schema()
+        if args.check:
+            if not target.exists() or target.read_text(encoding="utf-8") != text:
+                print("schema.graphql is out of date: run python -m graphql_api.cli schema")
+                return 1
+            return 0
+        target.write_text(text, encoding="utf-8")
+        return 0
+    settings = Settings.from_env()
+    if args.command == "migrate":
+        asyncio.run(migrate(settings))
+    elif args.command == "create-admin":
+        asyncio.run(create_admin(settings, args.username, args.name))
+    elif args.command == "demo":
+        asyncio.run(demo(settings))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,25 @@
+"""The model enumerations as GraphQL enums (their Chinese label is exposed as a field)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from models import Gender as _Gender
+from models import IdType as _IdType
+from models import InstitutionKind as _InstitutionKind
+from models import InstitutionStatus as _InstitutionStatus
+from models import InstitutionUserStatus as _InstitutionUserStatus
+from models import LearnerStatus as _LearnerStatus
+from resolvers.codes import CodePurpose as _CodePurpose
+
+IdType = strawberry.enum(_IdType, name="IdType", description="证件类型")
+Gender = strawberry.enum(_Gender, name="Gender", description="性别")
+LearnerStatus = strawberry.enum(_LearnerStatus, name="LearnerStatus", description="学习账户状态")
+InstitutionKind = strawberry.enum(_InstitutionKind, name="InstitutionKind", description="机构类型")
+InstitutionStatus = strawberry.enum(
+    _InstitutionStatus, name="InstitutionStatus", description="机构审核状态"
+)
+InstitutionUserStatus = strawberry.enum(
+    _InstitutionUserStatus, name="InstitutionUserStatus", description="机构用户状态"
+)
+CodePurpose = strawberry.enum(_CodePurpose, name="CodePurpose", description="验证码用途")

@@ -1,0 +1,51 @@
+"""Mapping domain errors to GraphQL: typed payload errors, top-level errors, masking."""
+
+from __future__ import annotations
+
+import strawberry
+from graphql import GraphQLError
+
+from resolvers.errors import DomainError
+from resolvers.errors import ErrorCode as DomainErrorCode
+
+ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a request failed.")
+
+
+@strawberry.type(description="An expected failure: the input field it concerns, a code, a message.")
+class FieldError:
+    field: str | None = strawberry.field(
+        description="The input field, as a dotted path of GraphQL names; null for the whole input."
+    )
+    code: ErrorCode
+    message: str
+
+
+class NotAuthenticated(GraphQLError):
+    def __init__(self) -> None:
+        super().__init__("请先登录", extensions={"code": "UNAUTHENTICATED"})
+
+
+class PublicError(GraphQLError):
+    """A domain error raised from a query: shown to the client as it is."""
+
+    def __init__(self, error: DomainError) -> None:
+        first = error.problems[0]
+        super().__init__(
+            str(error),
+            extensions={"code": first.code.value.upper(), "field": first.field},
+        )
+
+
+def field_errors(error: DomainError) -> list[FieldError]:
+    """The payload errors of a mutation; an unauthenticated caller gets a top-level error."""
+    if any(p.code == DomainErrorCode.NOT_AUTHENTICATED for p in error.problems):
+        raise NotAuthenticated()
+    return [FieldError(field=p.field, code=p.code, message=p.message) for p in error.problems]
+
+
+def should_mask(error: GraphQLError) -> bool:
+    """Mask every error that is not one of ours or a GraphQL validation error."""
+    original = error.original_error
+    if original is None:
+        return False
+    return not isinstance(original, GraphQLError | DomainError)

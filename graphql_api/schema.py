@@ -1,0 +1,46 @@
+"""The schema: root Query and Mutation composed from the per-domain classes, with limits."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    MaskErrors,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+)
+
+from graphql_api.accounts.mutations import AccountMutation
+from graphql_api.accounts.queries import AccountQuery
+from graphql_api.audit.queries import AuditQuery
+from graphql_api.errors import should_mask
+from graphql_api.institutions.mutations import InstitutionMutation
+from graphql_api.institutions.queries import InstitutionQuery
+
+MAX_DEPTH = 10
+MAX_TOKENS = 2000
+MAX_ALIASES = 15
+
+
+@strawberry.type
+class Query(AccountQuery, InstitutionQuery, AuditQuery):
+    pass
+
+
+@strawberry.type
+class Mutation(AccountMutation, InstitutionMutation):
+    pass
+
+
+def build_schema(*, mask_errors: bool = True) -> strawberry.Schema:
+    extensions: list = [
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+    ]
+    if mask_errors:
+        extensions.append(lambda: MaskErrors(should_mask_error=should_mask))
+    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+
+
+schema = build_schema()

@@ -1,0 +1,171 @@
+from tortoise import migrations
+from tortoise.migrations import operations as ops
+import functools
+from json import dumps, loads
+from models.accounts import Gender, IdType, LearnerStatus
+from models.auth import SubjectKind
+from models.institutions import InstitutionKind, InstitutionStatus, InstitutionUserStatus
+from tortoise.fields.base import OnDelete
+from uuid import uuid4
+from tortoise import fields
+from tortoise.indexes import Index
+
+class Migration(migrations.Migration):
+    initial = True
+
+    operations = [
+        ops.CreateModel(
+            name='Administrator',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('username', fields.CharField(unique=True, max_length=30)),
+                ('name', fields.CharField(max_length=50)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+            ],
+            options={'table': 'administrator', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='AuditEntry',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('at', fields.DatetimeField(db_index=True, auto_now=False, auto_now_add=True)),
+                ('actor_kind', fields.CharField(max_length=20)),
+                ('actor_id', fields.UUIDField(null=True)),
+                ('actor_label', fields.CharField(default='', max_length=100)),
+                ('institution_id', fields.UUIDField(null=True, db_index=True)),
+                ('action', fields.CharField(db_index=True, max_length=60)),
+                ('object_type', fields.CharField(max_length=40)),
+                ('object_id', fields.UUIDField(null=True)),
+                ('before', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+                ('after', fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
+            ],
+            options={'table': 'audit_entry', 'app': 'models', 'pk_attr': 'id'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Institution',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=100)),
+                ('credit_code', fields.CharField(unique=True, max_length=18)),
+                ('kind', fields.CharEnumField(description='SCHOOL: school\nTRAINING_BODY: training_body\nENTERPRISE: enterprise\nASSOCIATION: association\nCOMMUNITY_COLLEGE: community_college\nOTHER: other', enum_type=InstitutionKind, max_length=20)),
+                ('school_code', fields.CharField(default='', max_length=20)),
+                ('school_type', fields.CharField(default='', max_length=20)),
+                ('supervising_department', fields.CharField(default='', max_length=100)),
+                ('legal_representative', fields.CharField(max_length=50)),
+                ('contact_person', fields.CharField(max_length=50)),
+                ('contact_phone', fields.CharField(max_length=11)),
+                ('contact_email', fields.CharField(max_length=100)),
+                ('postcode', fields.CharField(max_length=6)),
+                ('address', fields.CharField(max_length=200)),
+                ('business_scope', fields.CharField(max_length=500)),
+                ('introduction', fields.TextField(default='', unique=False)),
+                ('registrant_name', fields.CharField(max_length=50)),
+                ('registrant_id_type', fields.CharField(max_length=20)),
+                ('registrant_id_number', fields.CharField(max_length=30)),
+                ('status', fields.CharEnumField(default=InstitutionStatus.PENDING, description='PENDING: pending\nAPPROVED: approved\nREJECTED: rejected', enum_type=InstitutionStatus, max_length=10)),
+                ('review_note', fields.CharField(default='', max_length=500)),
+                ('reviewed_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'institution', 'app': 'models', 'pk_attr': 'id', 'table_description': 'An institution that keeps a catalogue and deposits achievements (机构).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='InstitutionUser',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('institution', fields.ForeignKeyField('models.Institution', source_field='institution_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('username', fields.CharField(unique=True, max_length=30)),
+                ('name', fields.CharField(max_length=50)),
+                ('phone', fields.CharField(max_length=11)),
+                ('password_hash', fields.CharField(max_length=200)),
+                ('is_main', fields.BooleanField(default=False)),
+                ('status', fields.CharEnumField(default=InstitutionUserStatus.ACTIVE, description='ACTIVE: active\nDISABLED: disabled', enum_type=InstitutionUserStatus, max_length=10)),
+                ('failed_logins', fields.IntField(default=0)),
+                ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'institution_user', 'app': 'models', 'pk_attr': 'id', 'table_description': 'A person who logs in for an institution: its main user (主账号) or a sub-user (子用户).'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='ApiToken',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('institution', fields.ForeignKeyField('models.Institution', source_field='institution_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('name', fields.CharField(max_length=50)),
+                ('token_hash', fields.CharField(unique=True, max_length=64)),
+                ('created_by', fields.ForeignKeyField('models.InstitutionUser', source_field='created_by_id', db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.CASCADE)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('last_used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'api_token', 'app': 'models', 'pk_attr': 'id', 'table_description': "A token an institution's main user creates for another system, scoped to the institution."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='Learner',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('name', fields.CharField(max_length=50)),
+                ('id_type', fields.CharEnumField(description='RESIDENT_ID: resident_id\nPASSPORT: passport\nHK_MACAO_PERMIT: hk_macao_permit\nTAIWAN_PERMIT: taiwan_permit', enum_type=IdType, max_length=20)),
+                ('id_number', fields.CharField(max_length=30)),
+                ('phone', fields.CharField(null=True, unique=True, max_length=11)),
+                ('password_hash', fields.CharField(null=True, max_length=200)),
+                ('status', fields.CharEnumField(default=LearnerStatus.INACTIVE, description='INACTIVE: inactive\nACTIVE: active', enum_type=LearnerStatus, max_length=10)),
+                ('card_number', fields.CharField(unique=True, max_length=16)),
+                ('credits', fields.DecimalField(default=0, max_digits=10, decimal_places=2)),
+                ('gender', fields.CharEnumField(null=True, description='MALE: male\nFEMALE: female', enum_type=Gender, max_length=10)),
+                ('education_level', fields.CharField(default='', max_length=30)),
+                ('professional_title', fields.CharField(default='', max_length=30)),
+                ('province', fields.CharField(default='', max_length=30)),
+                ('city', fields.CharField(default='', max_length=30)),
+                ('district', fields.CharField(default='', max_length=30)),
+                ('address', fields.CharField(default='', max_length=200)),
+                ('occupation', fields.CharField(default='', max_length=50)),
+                ('agreement_user_number', fields.CharField(default='', max_length=50)),
+                ('created_by_institution', fields.ForeignKeyField('models.Institution', source_field='created_by_institution_id', null=True, db_constraint=True, to_field='id', related_name=False, on_delete=OnDelete.SET_NULL)),
+                ('wechat_openid', fields.CharField(null=True, unique=True, max_length=64)),
+                ('failed_logins', fields.IntField(default=0)),
+                ('locked_until', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('activated_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
+            ],
+            options={'table': 'learner', 'app': 'models', 'unique_together': (('id_type', 'id_number'),), 'pk_attr': 'id', 'table_description': "A resident's lifelong learning account (学习者 / 学习账户) with its credit bank card (学银卡)."},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='SessionToken',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('token_hash', fields.CharField(unique=True, max_length=64)),
+                ('subject_kind', fields.CharEnumField(description='LEARNER: learner\nINSTITUTION_USER: institution_user\nADMINISTRATOR: administrator', enum_type=SubjectKind, max_length=20)),
+                ('subject_id', fields.UUIDField()),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('revoked_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'session_token', 'app': 'models', 'indexes': [Index(fields=['subject_kind', 'subject_id'])], 'pk_attr': 'id', 'table_description': 'A login session. Only the SHA-256 of the token is stored.'},
+            bases=['Model'],
+        ),
+        ops.CreateModel(
+            name='VerificationCode',
+            fields=[
+                ('id', fields.UUIDField(primary_key=True, default=uuid4, unique=True, db_index=True)),
+                ('phone', fields.CharField(max_length=11)),
+                ('purpose', fields.CharField(max_length=30)),
+                ('code_hash', fields.CharField(max_length=64)),
+                ('attempts', fields.IntField(default=0)),
+                ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
+                ('expires_at', fields.DatetimeField(auto_now=False, auto_now_add=False)),
+                ('used_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
+            ],
+            options={'table': 'verification_code', 'app': 'models', 'indexes': [Index(fields=['phone', 'created_at'])], 'pk_attr': 'id', 'table_description': 'A 6-digit SMS code for one phone and one purpose, stored hashed, single use.'},
+            bases=['Model'],
+        ),
+    ]

@@ -1,0 +1,1 @@
+"""Delivery channels of the credit bank. For now: the SMS sender of verification codes."""

@@ -1,0 +1,121 @@
+"""Demo data for ``make run``: the institutions the manuals show, an administrator, learners.
+
+Idempotent: running it again changes nothing that exists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.transactions import in_transaction
+
+from models import (
+    IdType,
+    Institution,
+    InstitutionKind,
+    InstitutionStatus,
+    InstitutionUser,
+    Learner,
+    LearnerStatus,
+)
+from resolvers.admins import create_administrator
+from resolvers.clock import now
+from resolvers.learners import create_with_card
+from resolvers.passwords import hash_password
+from resolvers.validation import credit_code_check_char, resident_id_check_char
+
+DEMO_PASSWORD = "Demo1234"
+DEMO_ADMIN = "admin"
+
+
+def _credit_code(first17: str) -> str:
+    return first17 + credit_code_check_char(first17)
+
+
+def _resident_id(first17: str) -> str:
+    return first17 + resident_id_check_char(first17)
+
+
+@dataclass(frozen=True)
+class DemoInstitution:
+    name: str
+    kind: InstitutionKind
+    credit_code: str
+    school_type: str
+    address: str
+    postcode: str
+
+
+INSTITUTIONS = [
+    DemoInstitution("长沙理工大学", InstitutionKind.SCHOOL, _credit_code("12430000444877560"),
+                    "本科", "湖南省长沙市天心区万家丽南路二段960号", "410114"),
+    DemoInstitution("吉首大学", InstitutionKind.SCHOOL, _credit_code("12430000444879811"),
+                    "本科", "湖南省湘西土家族苗族自治州吉首市人民南路120号", "416000"),
+    DemoInstitution("新疆美食培训中心", InstitutionKind.TRAINING_BODY,
+                    _credit_code("52650100MJ0000001"), "", "新疆乌鲁木齐市天山区解放南路1号",
+                    "830000"),
+    DemoInstitution("南京市鼓楼区社区学院", InstitutionKind.COMMUNITY_COLLEGE,
+                    _credit_code("12320106466000001"), "", "江苏省南京市鼓楼区江东北路399号",
+                    "210036"),
+]
+
+LEARNERS = [
+    ("张三", _resident_id("43010219900101123"), "13800000001", LearnerStatus.ACTIVE),
+    ("李四", _resident_id("43310119920315234"), "13800000002", LearnerStatus.ACTIVE),
+    ("王芳", _resident_id("32010619950720456"), "13800000003", LearnerStatus.ACTIVE),
+    ("赵敏", _resident_id("65010219980808567"), None, LearnerStatus.INACTIVE),
+]
+
+
+async def load_demo_data() -> dict[str, list[str]]:
+    """Create what is missing; returns the demo logins to print."""
+    password_hash = await hash_password(DEMO_PASSWORD)
+    logins: dict[str, list[str]] = {"institutions": [], "learners": []}
+    async with in_transaction():
+        await create_administrator(DEMO_ADMIN, "学分银行管理中心")
+        for index, demo in enumerate(INSTITUTIONS, start=1):
+            institution = await Institution.get_or_none(credit_code=demo.credit_code)
+            if institution is None:
+                institution = await Institution.create(
+                    name=demo.name,
+                    credit_code=demo.credit_code,
+                    kind=demo.kind,
+                    school_type=demo.school_type,
+                    supervising_department="教育厅",
+                    legal_representative="负责人",
+                    contact_person="联系人",
+                    contact_phone=f"1390000000{index}",
+                    contact_email=f"contact{index}@example.edu.cn",
+                    postcode=demo.postcode,
+                    address=demo.address,
+                    business_scope="学历教育、职业培训",
+                    registrant_name="联系人",
+                    registrant_id_type=IdType.RESIDENT_ID.value,
+                    registrant_id_number=_resident_id("11010519800101000"),
+                    status=InstitutionStatus.APPROVED,
+                    reviewed_at=now(),
+                )
+                await InstitutionUser.create(
+                    institution=institution,
+                    username=demo.credit_code,
+                    name="联系人",
+                    phone=f"1390000000{index}",
+                    password_hash=password_hash,
+                    is_main=True,
+                )
+            logins["institutions"].append(f"{demo.name}: {demo.credit_code} / {DEMO_PASSWORD}")
+        for name, id_number, phone, status in LEARNERS:
+            if not await Learner.exists(id_type=IdType.RESIDENT_ID, id_number=id_number):
+                await create_with_card(
+                    name=name,
+                    id_type=IdType.RESIDENT_ID,
+                    id_number=id_number,
+                    phone=phone,
+                    password_hash=password_hash if status == LearnerStatus.ACTIVE else None,
+                    status=status,
+                    activated_at=now() if status == LearnerStatus.ACTIVE else None,
+                )
+            if status == LearnerStatus.ACTIVE:
+                logins["learners"].append(f"{name}: {id_number} or {phone} / {DEMO_PASSWORD}")
+            else:
+                logins["learners"].append(f"{name}: {id_number} (inactive, to be claimed)")
+    return logins

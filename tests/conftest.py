@@ -1,0 +1,129 @@
+"""Test setup: one database for the session (SQLite, or PostgreSQL when TEST_DATABASE_URL is
+set), built by the real migrations, emptied before each test; the app driven over ASGI."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+from tortoise.context import TortoiseContext, set_global_context
+from tortoise.contrib.test import truncate_all_models
+from tortoise.migrations.api.migrate import migrate
+
+from graphql_api.app import create_app
+from graphql_api.settings import Settings, tortoise_config
+from notifications.sms import MemorySmsSender
+from resolvers.throttle import Throttle
+
+DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"database: {DATABASE_URL or 'sqlite (a file under the pytest tmp dir)'}"
+
+
+async def _fresh_postgres(url: str) -> tuple[str, str]:
+    """Create a database of our own on the server of ``url``; returns its URL and name."""
+    name = f"creditbank_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    return url.rsplit("/", 1)[0] + "/" + name, name
+
+
+async def _drop_postgres(url: str, name: str) -> None:
+    admin = await asyncpg.connect(url.replace("postgres://", "postgresql://", 1))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest_asyncio.fixture(scope="session")
+async def database(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """The URL of a migrated database that lives as long as the test session."""
+    if DATABASE_URL:
+        url, name = await _fresh_postgres(DATABASE_URL)
+    else:
+        url, name = f"sqlite://{tmp_path_factory.mktemp('db') / 'test.sqlite3'}", ""
+    async with TortoiseContext() as ctx:
+        set_global_context(ctx)
+        await migrate(config=tortoise_config(url))
+        yield url
+    if name:
+        await _drop_postgres(DATABASE_URL, name)
+
+
+@pytest_asyncio.fixture
+async def db(database: str) -> AsyncIterator[str]:
+    """An empty database for one test."""
+    await truncate_all_models()
+    yield database
+
+
+@dataclass
+class Api:
+    """A GraphQL client over real HTTP through the ASGI app."""
+
+    client: httpx.AsyncClient
+    sms: MemorySmsSender
+    token: str | None = None
+
+    async def post(self, query: str, variables: dict | None = None, token: str | None = None,
+                   **kwargs: Any) -> httpx.Response:
+        headers = {}
+        bearer = token if token is not None else self.token
+        if bearer:
+            headers["Authorization"] = f"Bearer {bearer}"
+        return await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers,
+            **kwargs,
+        )
+
+    async def gql(self, query: str, variables: dict | None = None,
+                  token: str | None = None) -> dict:
+        """The ``data`` of a query that must not fail at the top level."""
+        response = await self.post(query, variables, token)
+        body = response.json()
+        assert response.status_code == 200, body
+        assert not body.get("errors"), body["errors"]
+        return body["data"]
+
+    def as_(self, token: str | None) -> Api:
+        return Api(self.client, self.sms, token)
+
+    def last_code(self, phone: str) -> str:
+        text = self.sms.last_text(phone)
+        return text.split("验证码", 1)[1][:6]
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(
+        database_url="sqlite://:memory:",
+        secret_key="test-secret",
+        signing_key_pem=b"",
+        environment="test",
+        graphiql=True,
+        sms_sender="memory",
+    )
+
+
+@pytest_asyncio.fixture
+async def api(db: str, settings: Settings) -> AsyncIterator[Api]:
+    sms = MemorySmsSender()
+    generous = {"login": "1000/minute", "send_code": "1000/minute", "register": "1000/minute",
+                "verify": "1000/minute"}
+    app = create_app(settings, init_orm=False, sms=sms, throttle=Throttle(limits=generous))
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield Api(client, sms)
