@@ -51,9 +51,9 @@ async def create_admin(settings: Settings, username: str, name: str) -> None:
 
 
 async def demo(settings: Settings) -> None:
+    from models import Administrator
     from resolvers.admins import issue_admin_token
     from resolvers.demo import DEMO_ADMIN, load_demo_data
-    from models import Administrator
 
     async with orm(settings):
         logins = await load_demo_data()

@@ -32,9 +32,9 @@ class Mutation(AccountMutation, InstitutionMutation):
     pass
 
 
-def build_schema(*, mask_errors: bool = True) -> strawberry.Schema:
+def build_schema(*, mask_errors: bool = True, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
     extensions: list = [
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
     ]

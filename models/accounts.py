@@ -30,7 +30,7 @@ class Gender(LabelledEnum):
 
 
 class Learner(Model):
-    """A resident's lifelong learning account (学习者 / 学习账户) with its credit bank card (学银卡)."""
+    """A resident's lifelong learning account (学习账户) with its credit bank card (学银卡)."""
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     name = fields.CharField(max_length=50)

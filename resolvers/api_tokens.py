@@ -26,7 +26,9 @@ async def create_api_token(actor: Actor, name: str) -> tuple[ApiToken, str]:
     if await ApiToken.filter(institution_id=institution_id, revoked_at=None).count() >= (
         MAX_LIVE_TOKENS
     ):
-        raise DomainError.of(ErrorCode.CONFLICT, f"有效令牌最多{MAX_LIVE_TOKENS}个，请先撤销不用的令牌")
+        raise DomainError.of(
+            ErrorCode.CONFLICT, f"有效令牌最多{MAX_LIVE_TOKENS}个，请先撤销不用的令牌"
+        )
     token = new_api_token()
     async with in_transaction():
         api_token = await ApiToken.create(

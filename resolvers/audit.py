@@ -30,9 +30,7 @@ def _plain(value: Any) -> Any:
 
 def snapshot(obj: Model, fields: list[str] | None = None) -> dict[str, Any]:
     """The audit view of a model: its columns, without secrets."""
-    names = fields or [
-        name for name in obj._meta.db_fields if name not in _SECRET_FIELDS
-    ]
+    names = fields or [name for name in obj._meta.db_fields if name not in _SECRET_FIELDS]
     names = [obj._meta.fields_db_projection_reverse.get(name, name) for name in names]
     return {name: _plain(getattr(obj, name)) for name in names}
 

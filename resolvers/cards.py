@@ -20,11 +20,7 @@ def luhn_check_digit(digits: str) -> str:
 
 
 def is_valid_card_number(number: str) -> bool:
-    return (
-        len(number) == 16
-        and number.isdigit()
-        and luhn_check_digit(number[:-1]) == number[-1]
-    )
+    return len(number) == 16 and number.isdigit() and luhn_check_digit(number[:-1]) == number[-1]
 
 
 def new_card_number() -> str:

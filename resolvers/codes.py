@@ -51,7 +51,9 @@ async def send_code(phone: str, purpose: CodePurpose, sender: SmsSender) -> dt.d
     last = await VerificationCode.filter(phone=phone).order_by("-created_at").first()
     if last is not None and stamp - last.created_at < SEND_INTERVAL:
         wait = int((SEND_INTERVAL - (stamp - last.created_at)).total_seconds()) + 1
-        raise DomainError.of(ErrorCode.RATE_LIMITED, f"验证码发送过于频繁，请{wait}秒后再试", "phone")
+        raise DomainError.of(
+            ErrorCode.RATE_LIMITED, f"验证码发送过于频繁，请{wait}秒后再试", "phone"
+        )
     sent_today = await VerificationCode.filter(
         phone=phone, created_at__gt=stamp - dt.timedelta(days=1)
     ).count()
@@ -71,9 +73,7 @@ async def send_code(phone: str, purpose: CodePurpose, sender: SmsSender) -> dt.d
     return record.expires_at
 
 
-async def check_code(
-    phone: str, purpose: CodePurpose, code: str, field: str = "code"
-) -> uuid.UUID:
+async def check_code(phone: str, purpose: CodePurpose, code: str, field: str = "code") -> uuid.UUID:
     """Compare ``code`` with the latest live code of ``phone``; a wrong guess uses up a try.
 
     Call it before the use-case's transaction, then :func:`consume_code` inside it, so that a

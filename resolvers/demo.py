@@ -46,16 +46,38 @@ class DemoInstitution:
 
 
 INSTITUTIONS = [
-    DemoInstitution("长沙理工大学", InstitutionKind.SCHOOL, _credit_code("12430000444877560"),
-                    "本科", "湖南省长沙市天心区万家丽南路二段960号", "410114"),
-    DemoInstitution("吉首大学", InstitutionKind.SCHOOL, _credit_code("12430000444879811"),
-                    "本科", "湖南省湘西土家族苗族自治州吉首市人民南路120号", "416000"),
-    DemoInstitution("新疆美食培训中心", InstitutionKind.TRAINING_BODY,
-                    _credit_code("52650100MJ0000001"), "", "新疆乌鲁木齐市天山区解放南路1号",
-                    "830000"),
-    DemoInstitution("南京市鼓楼区社区学院", InstitutionKind.COMMUNITY_COLLEGE,
-                    _credit_code("12320106466000001"), "", "江苏省南京市鼓楼区江东北路399号",
-                    "210036"),
+    DemoInstitution(
+        "长沙理工大学",
+        InstitutionKind.SCHOOL,
+        _credit_code("12430000444877560"),
+        "本科",
+        "湖南省长沙市天心区万家丽南路二段960号",
+        "410114",
+    ),
+    DemoInstitution(
+        "吉首大学",
+        InstitutionKind.SCHOOL,
+        _credit_code("12430000444879811"),
+        "本科",
+        "湖南省湘西土家族苗族自治州吉首市人民南路120号",
+        "416000",
+    ),
+    DemoInstitution(
+        "新疆美食培训中心",
+        InstitutionKind.TRAINING_BODY,
+        _credit_code("52650100MJ0000001"),
+        "",
+        "新疆乌鲁木齐市天山区解放南路1号",
+        "830000",
+    ),
+    DemoInstitution(
+        "南京市鼓楼区社区学院",
+        InstitutionKind.COMMUNITY_COLLEGE,
+        _credit_code("12320106466000001"),
+        "",
+        "江苏省南京市鼓楼区江东北路399号",
+        "210036",
+    ),
 ]
 
 LEARNERS = [

@@ -67,7 +67,9 @@ async def _own_sub_user(actor: Actor, user_id: uuid.UUID) -> InstitutionUser:
     return user
 
 
-async def update_sub_user(actor: Actor, user_id: uuid.UUID, name: str, phone: str) -> InstitutionUser:
+async def update_sub_user(
+    actor: Actor, user_id: uuid.UUID, name: str, phone: str
+) -> InstitutionUser:
     checker = FieldChecker()
     name = checker.text("name", name, max_length=50)
     phone = checker.phone("phone", phone)
@@ -93,8 +95,10 @@ async def set_sub_user_status(
         await user.save()
         if status == InstitutionUserStatus.DISABLED:
             await revoke_sessions_of(SubjectKind.INSTITUTION_USER, user.id)
-        action = "institution_user.disable" if status == InstitutionUserStatus.DISABLED else (
-            "institution_user.enable"
+        action = (
+            "institution_user.disable"
+            if status == InstitutionUserStatus.DISABLED
+            else ("institution_user.enable")
         )
         await audit.record(
             actor, action, user, before=before, after=audit.snapshot(user, ["status"])

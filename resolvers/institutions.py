@@ -103,7 +103,9 @@ async def register_institution(
     user's login account (登录账号) is the credit code."""
     checker = FieldChecker()
     registrant_name = checker.text("registrant.name", registrant.name, max_length=50)
-    registrant_id = checker.id_number("registrant.idNumber", registrant.id_type, registrant.id_number)
+    registrant_id = checker.id_number(
+        "registrant.idNumber", registrant.id_type, registrant.id_number
+    )
     phone = checker.phone("registrant.phone", registrant.phone)
     checker.password("registrant.password", registrant.password)
     if not registrant.code.strip():
@@ -114,8 +116,9 @@ async def register_institution(
         raise DomainError.of(
             ErrorCode.CONFLICT, "该统一社会信用代码已注册", "institution.creditCode"
         )
-    code_id = await check_code(phone, CodePurpose.INSTITUTION_REGISTER, registrant.code,
-                               "registrant.code")
+    code_id = await check_code(
+        phone, CodePurpose.INSTITUTION_REGISTER, registrant.code, "registrant.code"
+    )
     password_hash = await hash_password(registrant.password)
     try:
         async with in_transaction():

@@ -105,9 +105,7 @@ async def register_learner(data: LearnerRegistration) -> tuple[Learner, str]:
             actor = Actor(ActorKind.LEARNER, learner.id, learner.name)
             await audit.record(actor, action, learner, before=before, after=audit.snapshot(learner))
     except IntegrityError:
-        raise DomainError.of(
-            ErrorCode.CONFLICT, "该手机号或证件号码已注册", "idNumber"
-        ) from None
+        raise DomainError.of(ErrorCode.CONFLICT, "该手机号或证件号码已注册", "idNumber") from None
     token = await login_learner(phone, data.password)
     return learner, token
 
@@ -118,11 +116,9 @@ async def find_learner_for_login(account: str) -> Learner | None:
         found = await Learner.get_or_none(phone=account, status=LearnerStatus.ACTIVE)
         if found is not None:
             return found
-    return (
-        await Learner.filter(
-            id_number=normalize_id_number(account), status=LearnerStatus.ACTIVE
-        ).first()
-    )
+    return await Learner.filter(
+        id_number=normalize_id_number(account), status=LearnerStatus.ACTIVE
+    ).first()
 
 
 async def login_learner(account: str, password: str) -> str:
@@ -145,9 +141,7 @@ async def update_profile(actor: Actor, profile: LearnerProfile) -> Learner:
         "city": checker.text("city", profile.city, max_length=30, required=False),
         "district": checker.text("district", profile.district, max_length=30, required=False),
         "address": checker.text("address", profile.address, max_length=200, required=False),
-        "occupation": checker.text(
-            "occupation", profile.occupation, max_length=50, required=False
-        ),
+        "occupation": checker.text("occupation", profile.occupation, max_length=50, required=False),
     }
     checker.done()
     async with in_transaction():

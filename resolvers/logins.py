@@ -33,8 +33,10 @@ async def password_login(account, password: str, kind: SubjectKind) -> str:
     if not await verify_password(account.password_hash, password):
         failures = account.failed_logins + 1
         locked_until = stamp + LOCK_DURATION if failures >= MAX_FAILED_LOGINS else None
-        await type(account).filter(id=account.id).update(
-            failed_logins=0 if locked_until else failures, locked_until=locked_until
+        await (
+            type(account)
+            .filter(id=account.id)
+            .update(failed_logins=0 if locked_until else failures, locked_until=locked_until)
         )
         raise _bad_credentials()
     if account.failed_logins or account.locked_until:

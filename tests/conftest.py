@@ -55,9 +55,11 @@ async def database(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[st
         url, name = await _fresh_postgres(DATABASE_URL)
     else:
         url, name = f"sqlite://{tmp_path_factory.mktemp('db') / 'test.sqlite3'}", ""
-    async with TortoiseContext() as ctx:
-        set_global_context(ctx)
+    async with TortoiseContext():
         await migrate(config=tortoise_config(url))
+    async with TortoiseContext() as ctx:
+        await ctx.init(config=tortoise_config(url))
+        set_global_context(ctx)
         yield url
     if name:
         await _drop_postgres(DATABASE_URL, name)
@@ -78,19 +80,23 @@ class Api:
     sms: MemorySmsSender
     token: str | None = None
 
-    async def post(self, query: str, variables: dict | None = None, token: str | None = None,
-                   **kwargs: Any) -> httpx.Response:
+    async def post(
+        self, query: str, variables: dict | None = None, token: str | None = None, **kwargs: Any
+    ) -> httpx.Response:
         headers = {}
         bearer = token if token is not None else self.token
         if bearer:
             headers["Authorization"] = f"Bearer {bearer}"
         return await self.client.post(
-            "/graphql", json={"query": query, "variables": variables or {}}, headers=headers,
+            "/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=headers,
             **kwargs,
         )
 
-    async def gql(self, query: str, variables: dict | None = None,
-                  token: str | None = None) -> dict:
+    async def gql(
+        self, query: str, variables: dict | None = None, token: str | None = None
+    ) -> dict:
         """The ``data`` of a query that must not fail at the top level."""
         response = await self.post(query, variables, token)
         body = response.json()
@@ -121,8 +127,12 @@ def settings(tmp_path) -> Settings:
 @pytest_asyncio.fixture
 async def api(db: str, settings: Settings) -> AsyncIterator[Api]:
     sms = MemorySmsSender()
-    generous = {"login": "1000/minute", "send_code": "1000/minute", "register": "1000/minute",
-                "verify": "1000/minute"}
+    generous = {
+        "login": "1000/minute",
+        "send_code": "1000/minute",
+        "register": "1000/minute",
+        "verify": "1000/minute",
+    }
     app = create_app(settings, init_orm=False, sms=sms, throttle=Throttle(limits=generous))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:

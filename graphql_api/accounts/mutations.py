@@ -63,8 +63,9 @@ class LearnerAuthPayload:
 
 @strawberry.input
 class LoginInput:
-    account: str = strawberry.field(description="ID number or phone (learners); login account "
-                                    "(institution users).")
+    account: str = strawberry.field(
+        description="ID number or phone (learners); login account (institution users)."
+    )
     password: str
 
 
@@ -183,8 +184,11 @@ class AccountMutation:
         session_id = info.context.actor.session_id
         if session_id is None:
             return OkPayload(
-                errors=[FieldError(field=None, code=ErrorCode.NOT_ALLOWED,
-                                   message="接口令牌请由机构主账号撤销")]
+                errors=[
+                    FieldError(
+                        field=None, code=ErrorCode.NOT_ALLOWED, message="接口令牌请由机构主账号撤销"
+                    )
+                ]
             )
         await revoke_session(session_id)
         return OkPayload(errors=[], ok=True)
@@ -221,7 +225,9 @@ class AccountMutation:
         description="A learner: update the real-name profile fields.",
         permission_classes=[IsLearner],
     )
-    async def learner_profile_update(self, info: Info, input: LearnerProfileInput) -> LearnerPayload:
+    async def learner_profile_update(
+        self, info: Info, input: LearnerProfileInput
+    ) -> LearnerPayload:
         try:
             learner = await learners.update_profile(
                 info.context.actor,

@@ -180,7 +180,9 @@ class InstitutionMutation:
         description="The institution's main user: edit the institution information.",
         permission_classes=[IsInstitutionUser],
     )
-    async def institution_update(self, info: Info, input: InstitutionInfoInput) -> InstitutionPayload:
+    async def institution_update(
+        self, info: Info, input: InstitutionInfoInput
+    ) -> InstitutionPayload:
         try:
             row = await institutions.update_institution(info.context.actor, input.to_domain())
         except DomainError as error:
@@ -251,7 +253,9 @@ class InstitutionMutation:
         description="The main user: enable a disabled sub-user (启用).",
         permission_classes=[IsInstitutionUser],
     )
-    async def institution_user_enable(self, info: Info, id: strawberry.ID) -> InstitutionUserPayload:
+    async def institution_user_enable(
+        self, info: Info, id: strawberry.ID
+    ) -> InstitutionUserPayload:
         return await _set_status(info, id, InstitutionUserStatus.ACTIVE)
 
     @strawberry.mutation(

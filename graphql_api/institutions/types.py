@@ -110,7 +110,9 @@ class InstitutionUserType:
         )
 
 
-@strawberry.type(name="ApiToken", description="接口令牌 of an institution; the secret is never shown again.")
+@strawberry.type(
+    name="ApiToken", description="接口令牌 of an institution; the secret is never shown again."
+)
 class ApiTokenType:
     id: strawberry.ID
     name: str

@@ -136,7 +136,7 @@ class Migration(migrations.Migration):
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
                 ('updated_at', fields.DatetimeField(auto_now=True, auto_now_add=False)),
             ],
-            options={'table': 'learner', 'app': 'models', 'unique_together': (('id_type', 'id_number'),), 'pk_attr': 'id', 'table_description': "A resident's lifelong learning account (学习者 / 学习账户) with its credit bank card (学银卡)."},
+            options={'table': 'learner', 'app': 'models', 'unique_together': (('id_type', 'id_number'),), 'pk_attr': 'id', 'table_description': "A resident's lifelong learning account (学习账户) with its credit bank card (学银卡)."},
             bases=['Model'],
         ),
         ops.CreateModel(

@@ -1,0 +1,98 @@
+"""GraphQL over HTTP: methods, status codes, GraphiQL, limits and error masking."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from graphql_api.dataloaders import Loaders
+from graphql_api.schema import build_schema
+from resolvers import admins
+from resolvers.actors import ANONYMOUS
+
+
+async def test_query_over_get(api):
+    response = await api.client.get("/graphql", params={"query": "{ viewer { kind } }"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.json() == {"data": {"viewer": {"kind": "ANONYMOUS"}}}
+
+
+async def test_mutation_over_get_is_refused(api):
+    query = 'mutation { learnerLogin(input: {account: "x", password: "y"}) { token } }'
+    response = await api.client.get("/graphql", params={"query": query})
+    assert response.status_code == 400
+    assert "mutations are not allowed" in response.text.lower()
+
+
+async def test_malformed_json_is_a_400(api):
+    response = await api.client.post(
+        "/graphql", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 400
+
+
+async def test_graphiql_for_a_browser(api):
+    response = await api.client.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert "graphiql" in response.text.lower()
+
+
+async def test_health(api):
+    response = await api.client.get("/healthz")
+    assert response.json() == {"status": "ok"}
+
+
+async def test_unknown_field_is_a_validation_error(api):
+    response = await api.post("{ viewer { nope } }")
+    body = response.json()
+    assert "Cannot query field 'nope'" in body["errors"][0]["message"]
+
+
+async def test_depth_limit(db):
+    query = "{ viewer { institutionUser { institution { id } } } }"
+    assert (await build_schema(max_depth=4).execute(query, context_value=_context())).errors is None
+    result = await build_schema(max_depth=2).execute(query, context_value=_context())
+    assert "exceeds maximum operation depth" in result.errors[0].message
+
+
+def _context():
+    return SimpleNamespace(actor=ANONYMOUS, loaders=Loaders())
+
+
+async def test_alias_limit(api):
+    aliases = " ".join(f"a{i}: viewer {{ kind }}" for i in range(16))
+    body = (await api.post("{ " + aliases + " }")).json()
+    assert "aliases" in body["errors"][0]["message"].lower()
+
+
+async def test_token_limit(api):
+    fields = " ".join("kind" for _ in range(2100))
+    body = (await api.post("{ viewer { " + fields + " } }")).json()
+    assert "token" in body["errors"][0]["message"].lower()
+
+
+async def test_unexpected_errors_are_masked(api, monkeypatch):
+    async def broken(*args, **kwargs):
+        raise RuntimeError("database password is hunter2")
+
+    monkeypatch.setattr(admins, "create_administrator", broken)
+    admin = await admins.Administrator.create(username="root1", name="管理员")
+    token = await admins.issue_admin_token(admin)
+
+    async def broken_log(*args, **kwargs):
+        raise RuntimeError("database password is hunter2")
+
+    monkeypatch.setattr("graphql_api.audit.queries.audit_log", broken_log)
+    body = (await api.post("{ auditLog { totalCount } }", token=token)).json()
+    assert body["errors"][0]["message"] == "Unexpected error."
+    assert "hunter2" not in str(body)
+
+
+@pytest.mark.parametrize("header", ["Bearer nonsense", "Bearer ", "Basic abc", "cbs_x"])
+async def test_bad_tokens_are_anonymous(api, header):
+    response = await api.client.post(
+        "/graphql", json={"query": "{ viewer { kind } }"}, headers={"Authorization": header}
+    )
+    assert response.json()["data"]["viewer"]["kind"] == "ANONYMOUS"
