@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import strawberry
+from graphql import GraphQLError
 from strawberry.extensions import (
     MaskErrors,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     QueryDepthLimiter,
 )
+from strawberry.types import ExecutionContext
+from strawberry.utils.logging import StrawberryLogger
 
 from graphql_api.accounts.mutations import AccountMutation
 from graphql_api.accounts.queries import AccountQuery
@@ -32,6 +35,17 @@ class Mutation(AccountMutation, InstitutionMutation):
     pass
 
 
+class CreditBankSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        """Log bugs with their traceback; expected errors (a missing login, a bad query) are
+        answers to the client, not incidents."""
+        for error in errors:
+            if should_mask(error):
+                StrawberryLogger.error(error, execution_context)
+
+
 def build_schema(*, mask_errors: bool = True, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
     extensions: list = [
         lambda: QueryDepthLimiter(max_depth=max_depth),
@@ -40,7 +54,7 @@ def build_schema(*, mask_errors: bool = True, max_depth: int = MAX_DEPTH) -> str
     ]
     if mask_errors:
         extensions.append(lambda: MaskErrors(should_mask_error=should_mask))
-    return strawberry.Schema(query=Query, mutation=Mutation, extensions=extensions)
+    return CreditBankSchema(query=Query, mutation=Mutation, extensions=extensions)
 
 
 schema = build_schema()

@@ -73,7 +73,7 @@ async def test_token_limit(api):
     assert "token" in body["errors"][0]["message"].lower()
 
 
-async def test_unexpected_errors_are_masked(api, monkeypatch):
+async def test_unexpected_errors_are_masked_and_logged(api, monkeypatch, caplog):
     async def broken(*args, **kwargs):
         raise RuntimeError("database password is hunter2")
 
@@ -88,6 +88,7 @@ async def test_unexpected_errors_are_masked(api, monkeypatch):
     body = (await api.post("{ auditLog { totalCount } }", token=token)).json()
     assert body["errors"][0]["message"] == "Unexpected error."
     assert "hunter2" not in str(body)
+    assert "hunter2" in caplog.text
 
 
 @pytest.mark.parametrize("header", ["Bearer nonsense", "Bearer ", "Basic abc", "cbs_x"])
