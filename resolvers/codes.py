@@ -9,6 +9,8 @@ import secrets
 import uuid
 from enum import StrEnum
 
+from tortoise.expressions import F
+
 from models import VerificationCode
 from notifications.sms import SmsSender
 from resolvers.clock import now
@@ -74,7 +76,8 @@ async def send_code(phone: str, purpose: CodePurpose, sender: SmsSender) -> dt.d
 
 
 async def check_code(phone: str, purpose: CodePurpose, code: str, field: str = "code") -> uuid.UUID:
-    """Compare ``code`` with the latest live code of ``phone``; a wrong guess uses up a try.
+    """Compare ``code`` with the latest live code of ``phone``; every guess uses up a try,
+    taken atomically before comparing, so concurrent guesses cannot exceed the tries.
 
     Call it before the use-case's transaction, then :func:`consume_code` inside it, so that a
     rolled-back change leaves the code usable and a wrong guess is counted all the same."""
@@ -85,10 +88,12 @@ async def check_code(phone: str, purpose: CodePurpose, code: str, field: str = "
     )
     if record is None or record.expires_at <= now():
         raise DomainError.of(ErrorCode.CODE_EXPIRED, "验证码已失效，请重新获取", field)
-    if record.attempts >= MAX_TRIES:
+    tried = await VerificationCode.filter(id=record.id, attempts__lt=MAX_TRIES).update(
+        attempts=F("attempts") + 1
+    )
+    if not tried:
         raise DomainError.of(ErrorCode.CODE_INVALID, "验证码错误次数过多，请重新获取", field)
     if not hmac.compare_digest(record.code_hash, _digest(phone, purpose, code.strip())):
-        await VerificationCode.filter(id=record.id).update(attempts=record.attempts + 1)
         raise DomainError.of(ErrorCode.CODE_INVALID, "验证码不正确", field)
     return record.id
 

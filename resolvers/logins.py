@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tortoise.expressions import F
+
 from models import SubjectKind
 from resolvers.clock import now
 from resolvers.errors import DomainError, ErrorCode
@@ -31,12 +33,11 @@ async def password_login(account, password: str, kind: SubjectKind) -> str:
             ErrorCode.LOCKED, f"密码错误次数过多，账号已锁定，请{minutes}分钟后再试"
         )
     if not await verify_password(account.password_hash, password):
-        failures = account.failed_logins + 1
-        locked_until = stamp + LOCK_DURATION if failures >= MAX_FAILED_LOGINS else None
-        await (
-            type(account)
-            .filter(id=account.id)
-            .update(failed_logins=0 if locked_until else failures, locked_until=locked_until)
+        # Count in the database, not from the row read above, so concurrent guesses all count.
+        model = type(account)
+        await model.filter(id=account.id).update(failed_logins=F("failed_logins") + 1)
+        await model.filter(id=account.id, failed_logins__gte=MAX_FAILED_LOGINS).update(
+            failed_logins=0, locked_until=stamp + LOCK_DURATION
         )
         raise _bad_credentials()
     if account.failed_logins or account.locked_until:
