@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
@@ -13,6 +14,16 @@ from resolvers.actors import SYSTEM, Actor, require_admin
 from resolvers.pages import paginate
 from resolvers.sessions import issue_session
 from resolvers.validation import FieldChecker
+
+SHOWN_IN = ZoneInfo("Asia/Shanghai")
+
+
+def _as_utc(moment: dt.datetime) -> dt.datetime:
+    """A bound to compare with stored times, in UTC as they are (SQLite compares them as text);
+    a time given without a zone is read as the API shows times, in Asia/Shanghai."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHOWN_IN)
+    return moment.astimezone(dt.UTC)
 
 
 async def create_administrator(username: str, name: str) -> Administrator:
@@ -54,7 +65,7 @@ async def audit_log(
     if actor_id:
         query = query.filter(actor_id=actor_id)
     if since:
-        query = query.filter(at__gte=since)
+        query = query.filter(at__gte=_as_utc(since))
     if until:
-        query = query.filter(at__lt=until)
+        query = query.filter(at__lt=_as_utc(until))
     return await paginate(query, page, page_size, "-at")

@@ -17,7 +17,7 @@ from resolvers.errors import DomainError, ErrorCode
 from resolvers.pages import paginate
 from resolvers.passwords import hash_password
 from resolvers.sessions import revoke_sessions_of
-from resolvers.validation import FieldChecker
+from resolvers.validation import FieldChecker, credit_code_error
 
 
 @dataclass
@@ -32,6 +32,9 @@ async def create_sub_user(actor: Actor, data: SubUserInput) -> InstitutionUser:
     institution_id = require_institution(actor, main_user=True)
     checker = FieldChecker()
     username = checker.username("username", data.username)
+    if credit_code_error(username.upper()) is None:
+        # Main users log in with their credit code; a sub-user must not take one.
+        checker.problems.add("username", ErrorCode.INVALID, "登录账号不能使用统一社会信用代码")
     name = checker.text("name", data.name, max_length=50)
     phone = checker.phone("phone", data.phone)
     checker.password("password", data.password)

@@ -151,8 +151,11 @@ async def register_institution(
 
 
 async def login_institution_user(account: str, password: str) -> str:
-    """Log in by login account (登录账号)."""
-    user = await InstitutionUser.get_or_none(username=account.strip())
+    """Log in by login account (登录账号); a main user's credit code in any letter case."""
+    account = account.strip()
+    user = await InstitutionUser.get_or_none(username=account)
+    if user is None and account.upper() != account:
+        user = await InstitutionUser.get_or_none(username=account.upper(), is_main=True)
     if user is not None and user.status == InstitutionUserStatus.DISABLED:
         if await verify_password(user.password_hash, password):
             raise DomainError.of(ErrorCode.DISABLED, "该账号已停用，请联系机构主账号")
