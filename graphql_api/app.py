@@ -17,11 +17,14 @@ from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
+from graphql_api.body_limit import BodyLimitMiddleware
 from graphql_api.context import Context, Services, bearer_token, client_address
+from graphql_api.downloads import download_file
 from graphql_api.schema import schema
 from graphql_api.settings import Settings
 from notifications.sms import SmsSender, sms_sender
 from resolvers.sessions import authenticate
+from resolvers.storage import LocalFolderStorage, Storage
 from resolvers.throttle import Throttle
 
 log = logging.getLogger("creditbank")
@@ -34,6 +37,7 @@ class CreditBankGraphQL(GraphQL[Context, None]):
             graphql_ide="graphiql" if services.settings.graphiql else None,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
             allowed_origins=services.settings.allowed_origins,
+            multipart_uploads_enabled=True,
         )
         self.services = services
 
@@ -60,6 +64,7 @@ def create_app(
     init_orm: bool = True,
     sms: SmsSender | None = None,
     throttle: Throttle | None = None,
+    storage: Storage | None = None,
 ) -> Starlette:
     """The app; ``init_orm=False`` when the caller (a test) has initialised Tortoise already."""
     settings = settings or Settings.from_env()
@@ -67,6 +72,7 @@ def create_app(
         settings=settings,
         sms_sender=sms or sms_sender(settings.sms_sender),
         throttle=throttle or Throttle(settings.rate_limit_storage),
+        storage=storage or LocalFolderStorage(settings.files_dir),
     )
     graphql = CreditBankGraphQL(services)
 
@@ -78,7 +84,7 @@ def create_app(
         async with RegisterTortoise(app, config=settings.tortoise, generate_schemas=False):
             yield
 
-    middleware = []
+    middleware = [Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)]
     if settings.allowed_origins:
         middleware.append(
             Middleware(
@@ -93,6 +99,7 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", _health),
+            Route("/files/{id:uuid}", download_file, methods=["GET"]),
         ],
         middleware=middleware,
         lifespan=lifespan,

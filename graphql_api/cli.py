@@ -37,7 +37,11 @@ async def migrate(settings: Settings) -> None:
         await tortoise_migrate(config=settings.tortoise)
     finally:
         await Tortoise.close_connections()
-    print("migrations applied")
+    from resolvers.taxonomy import ensure_default_taxonomy
+
+    async with orm(settings):
+        await ensure_default_taxonomy()
+    print("migrations applied, taxonomy in place")
 
 
 async def create_admin(settings: Settings, username: str, name: str) -> None:

@@ -13,6 +13,7 @@ from strawberry.types import Info as _Info
 from graphql_api.dataloaders import Loaders
 from notifications.sms import SmsSender
 from resolvers.actors import Actor
+from resolvers.storage import Storage
 from resolvers.throttle import Throttle
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ class Services:
     settings: Settings
     sms_sender: SmsSender
     throttle: Throttle
+    storage: Storage
 
 
 @dataclass

@@ -15,10 +15,23 @@ from strawberry.utils.logging import StrawberryLogger
 
 from graphql_api.accounts.mutations import AccountMutation
 from graphql_api.accounts.queries import AccountQuery
+from graphql_api.achievements.mutations import AchievementMutation
+from graphql_api.achievements.queries import AchievementQuery
 from graphql_api.audit.queries import AuditQuery
+from graphql_api.catalogue.mutations import CatalogueMutation
+from graphql_api.catalogue.queries import CatalogueQuery
 from graphql_api.errors import should_mask
+from graphql_api.feedback.mutations import FeedbackMutation
+from graphql_api.feedback.queries import FeedbackQuery
+from graphql_api.files.mutations import FileMutation
 from graphql_api.institutions.mutations import InstitutionMutation
 from graphql_api.institutions.queries import InstitutionQuery
+from graphql_api.learner_accounts.mutations import LearnerAccountMutation
+from graphql_api.learner_accounts.queries import LearnerAccountQuery
+from graphql_api.messages.schema import MessageMutation, MessageQuery
+from graphql_api.statistics.schema import StatisticsQuery
+from graphql_api.taxonomy.mutations import TaxonomyMutation
+from graphql_api.taxonomy.queries import TaxonomyQuery
 
 MAX_DEPTH = 10
 MAX_TOKENS = 2000
@@ -26,12 +39,33 @@ MAX_ALIASES = 15
 
 
 @strawberry.type
-class Query(AccountQuery, InstitutionQuery, AuditQuery):
+class Query(
+    AccountQuery,
+    InstitutionQuery,
+    AuditQuery,
+    MessageQuery,
+    StatisticsQuery,
+    FeedbackQuery,
+    CatalogueQuery,
+    TaxonomyQuery,
+    AchievementQuery,
+    LearnerAccountQuery,
+):
     pass
 
 
 @strawberry.type
-class Mutation(AccountMutation, InstitutionMutation):
+class Mutation(
+    AccountMutation,
+    InstitutionMutation,
+    MessageMutation,
+    FeedbackMutation,
+    FileMutation,
+    CatalogueMutation,
+    TaxonomyMutation,
+    AchievementMutation,
+    LearnerAccountMutation,
+):
     pass
 
 

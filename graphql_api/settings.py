@@ -88,6 +88,8 @@ class Settings:
     sms_sender: str = "log"
     rate_limit_storage: str = "memory://"
     trusted_proxies: list[str] = field(default_factory=list)
+    files_dir: Path = field(default_factory=lambda: _var_dir() / "files")
+    max_request_bytes: int = 12 * 1024 * 1024
 
     @property
     def production(self) -> bool:
@@ -110,6 +112,8 @@ class Settings:
             sms_sender=os.environ.get("SMS_SENDER", "log"),
             rate_limit_storage=os.environ.get("RATE_LIMIT_STORAGE", "memory://"),
             trusted_proxies=_list("TRUSTED_PROXIES", []),
+            files_dir=Path(os.environ.get("FILES_DIR", _var_dir() / "files")),
+            max_request_bytes=int(os.environ.get("MAX_REQUEST_MB", "12")) * 1024 * 1024,
         )
 
 

@@ -5,9 +5,18 @@ Every model is re-exported here so that Tortoise discovers them from the single 
 """
 
 from models.accounts import Gender, IdType, Learner, LearnerStatus
+from models.achievements import (
+    AchievementSource,
+    AchievementStatus,
+    InstitutionAchievement,
+    LearnerAchievement,
+    RecognitionStatus,
+)
 from models.admins import Administrator
 from models.audit import AuditEntry
 from models.auth import ApiToken, SessionToken, SubjectKind, VerificationCode
+from models.feedback import FeedbackReply, FeedbackStatus, ProblemFeedback, ProblemType
+from models.files import StoredFile
 from models.institutions import (
     Institution,
     InstitutionKind,
@@ -15,21 +24,48 @@ from models.institutions import (
     InstitutionUser,
     InstitutionUserStatus,
 )
+from models.messages import Message, RecipientKind
+from models.taxonomy import (
+    AchievementCategory,
+    AchievementSubtype,
+    DetailSchema,
+    SubtypeAuthorisation,
+    TaxonomyTerm,
+    TermKind,
+)
 
 __all__ = [
+    "AchievementCategory",
+    "AchievementSource",
+    "AchievementStatus",
+    "AchievementSubtype",
     "Administrator",
     "ApiToken",
     "AuditEntry",
+    "DetailSchema",
+    "FeedbackReply",
+    "FeedbackStatus",
     "Gender",
     "IdType",
     "Institution",
+    "InstitutionAchievement",
     "InstitutionKind",
     "InstitutionStatus",
     "InstitutionUser",
     "InstitutionUserStatus",
     "Learner",
+    "LearnerAchievement",
     "LearnerStatus",
+    "Message",
+    "ProblemFeedback",
+    "ProblemType",
+    "RecipientKind",
+    "RecognitionStatus",
     "SessionToken",
+    "StoredFile",
     "SubjectKind",
+    "SubtypeAuthorisation",
+    "TaxonomyTerm",
+    "TermKind",
     "VerificationCode",
 ]

@@ -40,7 +40,6 @@ class Learner(Model):
     password_hash = fields.CharField(max_length=200, null=True)
     status = fields.CharEnumField(LearnerStatus, max_length=10, default=LearnerStatus.INACTIVE)
     card_number = fields.CharField(max_length=16, unique=True)
-    credits = fields.DecimalField(max_digits=10, decimal_places=2, default=0)
     gender = fields.CharEnumField(Gender, max_length=10, null=True)
     education_level = fields.CharField(max_length=30, default="")  # 初始学历
     professional_title = fields.CharField(max_length=30, default="")  # 职称

@@ -43,7 +43,10 @@ async def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     institution_id: uuid.UUID | None = None,
+    object_id: uuid.UUID | None = None,
 ) -> None:
+    """Record one change of ``obj``; ``object_id`` stands in for a primary key that is not a
+    UUID (a subtype's code), see :func:`object_uuid`."""
     await AuditEntry.create(
         actor_kind=actor.kind.value,
         actor_id=actor.id,
@@ -51,10 +54,15 @@ async def record(
         institution_id=institution_id or actor.institution_id,
         action=action,
         object_type=type(obj).__name__,
-        object_id=obj.pk,
+        object_id=object_id or obj.pk,
         before=before,
         after=after,
     )
+
+
+def object_uuid(obj: Model) -> uuid.UUID:
+    """A stable UUID for an object whose primary key is a code: uuid5 of ``table:code``."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"{obj._meta.db_table}:{obj.pk}")
 
 
 def changed(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict, dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +13,7 @@ import asyncpg
 import httpx
 import pytest
 import pytest_asyncio
+from argon2 import PasswordHasher
 from tortoise.context import TortoiseContext, set_global_context
 from tortoise.contrib.test import truncate_all_models
 from tortoise.migrations.api.migrate import migrate
@@ -20,6 +21,8 @@ from tortoise.migrations.api.migrate import migrate
 from graphql_api.app import create_app
 from graphql_api.settings import Settings, tortoise_config
 from notifications.sms import MemorySmsSender
+from resolvers import passwords
+from resolvers.taxonomy import ensure_default_taxonomy
 from resolvers.throttle import Throttle
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
@@ -48,6 +51,15 @@ async def _drop_postgres(url: str, name: str) -> None:
         await admin.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 for real, at its lowest cost: the suite hashes thousands of passwords."""
+    real = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    passwords._hasher = real
+
+
 @pytest_asyncio.fixture(scope="session")
 async def database(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
     """The URL of a migrated database that lives as long as the test session."""
@@ -67,8 +79,9 @@ async def database(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[st
 
 @pytest_asyncio.fixture
 async def db(database: str) -> AsyncIterator[str]:
-    """An empty database for one test."""
+    """An empty database for one test, with the bank's starting taxonomy."""
     await truncate_all_models()
+    await ensure_default_taxonomy()
     yield database
 
 
@@ -121,6 +134,7 @@ def settings(tmp_path) -> Settings:
         environment="test",
         graphiql=True,
         sms_sender="memory",
+        files_dir=tmp_path / "files",
     )
 
 

@@ -97,3 +97,20 @@ async def test_bad_tokens_are_anonymous(api, header):
         "/graphql", json={"query": "{ viewer { kind } }"}, headers={"Authorization": header}
     )
     assert response.json()["data"]["viewer"]["kind"] == "ANONYMOUS"
+
+
+async def test_oversized_bodies_are_refused_before_parsing(api, settings):
+    limit = settings.max_request_bytes
+    declared = await api.client.post(
+        "/graphql", content=b"x" * (limit + 1), headers={"content-type": "application/json"}
+    )
+    assert declared.status_code == 413
+
+    async def chunks():
+        for _ in range(limit // 65536 + 2):
+            yield b"x" * 65536
+
+    streamed = await api.client.post(
+        "/graphql", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413

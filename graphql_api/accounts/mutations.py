@@ -132,7 +132,9 @@ class AccountMutation:
         try:
             await ctx.services.throttle.hit("send_code", ctx.client_address)
             if input.purpose in _NEEDS_LOGIN and ctx.actor.kind not in _ACCOUNT_HOLDERS:
-                raise DomainError.of(ErrorCode.NOT_AUTHENTICATED, "请先登录")
+                if ctx.actor.kind == ActorKind.ANONYMOUS:
+                    raise DomainError.of(ErrorCode.NOT_AUTHENTICATED, "请先登录")
+                raise DomainError.of(ErrorCode.NOT_ALLOWED, "该账户没有绑定手机，不能获取此验证码")
             if input.purpose in _TO_OWN_PHONE:
                 phone, expires = await credentials.send_code_to_own_phone(
                     ctx.actor, input.purpose, ctx.services.sms_sender

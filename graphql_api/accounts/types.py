@@ -16,12 +16,22 @@ from resolvers.actors import Actor
 from resolvers.masking import mask_id_number, mask_phone
 
 
-def sees_whole_identity(actor: Actor, learner_id: uuid.UUID, creator: uuid.UUID | None) -> bool:
-    """ID and phone numbers are whole for the holder and the institution that created the
-    account (SPEC §1); masked for everyone else."""
+def sees_whole_identity(
+    actor: Actor,
+    learner_id: uuid.UUID,
+    creator: uuid.UUID | None,
+    *,
+    depositor: uuid.UUID | None = None,
+    listed: bool = False,
+) -> bool:
+    """ID and phone numbers are whole for the holder, and for the institution that created the
+    account or deposited the record being viewed (SPEC §1) — except in that institution's lists
+    (``listed``), which show them masked as the manuals do; masked for everyone else."""
     if actor.is_learner:
         return actor.id == learner_id
-    return actor.acts_for_institution and creator is not None and actor.institution_id == creator
+    if listed or not actor.acts_for_institution or actor.institution_id is None:
+        return False
+    return actor.institution_id in {creator, depositor} - {None}
 
 
 @strawberry.type(name="Learner", description="学习账户: a learner's account and credit bank card.")
@@ -31,7 +41,6 @@ class LearnerType:
     id_type: IdType
     status: LearnerStatus
     card_number: str = strawberry.field(description="学银卡号")
-    credits: decimal.Decimal = strawberry.field(description="学分银行学分")
     gender: Gender | None
     education_level: str
     professional_title: str
@@ -46,6 +55,11 @@ class LearnerType:
     _id_number: strawberry.Private[str]
     _phone: strawberry.Private[str | None]
     _creator: strawberry.Private[uuid.UUID | None]
+    _listed: strawberry.Private[bool] = False
+
+    @strawberry.field(description="学分银行学分: the sum over stored achievements.")
+    async def credits(self, info: Info) -> decimal.Decimal:
+        return await info.context.loaders.credits_by_learner.load(uuid.UUID(self.id))
 
     @strawberry.field
     def id_type_label(self) -> str:
@@ -57,25 +71,29 @@ class LearnerType:
 
     @strawberry.field(description="Whole for the holder and the creating institution, else masked.")
     def id_number(self, info: Info) -> str:
-        if sees_whole_identity(info.context.actor, uuid.UUID(self.id), self._creator):
+        if sees_whole_identity(
+            info.context.actor, uuid.UUID(self.id), self._creator, listed=self._listed
+        ):
             return self._id_number
         return mask_id_number(self._id_number)
 
     @strawberry.field(description="Whole for the holder and the creating institution, else masked.")
     def phone(self, info: Info) -> str | None:
-        if sees_whole_identity(info.context.actor, uuid.UUID(self.id), self._creator):
+        if sees_whole_identity(
+            info.context.actor, uuid.UUID(self.id), self._creator, listed=self._listed
+        ):
             return self._phone
         return mask_phone(self._phone)
 
     @classmethod
-    def from_model(cls, row: LearnerModel) -> LearnerType:
+    def from_model(cls, row: LearnerModel, *, listed: bool = False) -> LearnerType:
+        """``listed``: a row of an institution's list, where ID and phone are always masked."""
         return cls(
             id=strawberry.ID(str(row.id)),
             name=row.name,
             id_type=row.id_type,
             status=row.status,
             card_number=row.card_number,
-            credits=row.credits,
             gender=row.gender,
             education_level=row.education_level,
             professional_title=row.professional_title,
@@ -90,4 +108,5 @@ class LearnerType:
             _id_number=row.id_number,
             _phone=row.phone,
             _creator=row.created_by_institution_id,
+            _listed=listed,
         )

@@ -1,0 +1,1 @@
+"""GraphQL types, queries and mutations of problem feedback (问题反馈)."""

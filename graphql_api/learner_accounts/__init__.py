@@ -1,0 +1,1 @@
+"""学员账户管理: the learner accounts an institution keeps."""

@@ -1,0 +1,1 @@
+"""The message centre (我的消息)."""

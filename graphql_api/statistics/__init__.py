@@ -1,0 +1,1 @@
+"""Statistics: account overviews and bank-wide figures."""

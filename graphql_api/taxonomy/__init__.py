@@ -1,0 +1,1 @@
+"""The achievement taxonomy as data: categories, subtypes, term lists, and their upkeep."""

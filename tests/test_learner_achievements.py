@@ -1,0 +1,835 @@
+"""Learner achievements over HTTP: an institution deposits and withdraws, a learner registers
+(matched automatically or reviewed by an administrator), edits and deletes while registered;
+messages for the learner in every case; bad input and a permission table that change nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from models import (
+    AchievementSource,
+    AchievementStatus,
+    AuditEntry,
+    IdType,
+    Learner,
+    LearnerAchievement,
+    LearnerStatus,
+    StoredFile,
+    SubtypeAuthorisation,
+)
+from resolvers.learner_achievements import today
+from tests.achievement_fixtures import (
+    COURSE,
+    DELETE,
+    DEPOSIT,
+    DEPOSITED,
+    DEPOSITED_ONE,
+    DIPLOMA_INPUT,
+    MINE,
+    MINE_ONE,
+    PENDING,
+    REGISTER,
+    REVIEW,
+    ROLES,
+    UPDATE,
+    WITHDRAW,
+    AchievementWorld,
+    build_world,
+    deposit,
+    deposit_input,
+    hand_input,
+    make_entry,
+    messages_to,
+    register,
+    row_counts,
+    stored_row,
+    table_rows,
+)
+from tests.institution_fixtures import (
+    admin_token,  # noqa: F401
+    call,
+    codes,
+    make_institution,
+    resident_id,
+    top_level_error,
+)
+
+
+@pytest.fixture
+async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
+    return await build_world(api, admin_token)
+
+
+async def _file(world: AchievementWorld) -> StoredFile:
+    """A PDF uploaded by institution 1's main user (the upload mutation is tested elsewhere)."""
+    return await StoredFile.create(
+        owner_kind="institution_user",
+        owner_id=world.main.id,
+        institution_id=world.institution.id,
+        filename="撤回说明.pdf",
+        content_type="application/pdf",
+        size=1024,
+        sha256="0" * 64,
+        storage_key=f"test/{world.main.id}.pdf",
+    )
+
+
+# -- deposits ------------------------------------------------------------------------------------
+
+
+async def test_deposit_for_a_new_id_number_creates_an_inactive_learner(api, world):
+    token = world.tokens["main"]
+    data = deposit_input(world.entry, 30, learnerName="毕志刚")
+    payload = await call(api, DEPOSIT, {"input": data}, token)
+    assert payload["errors"] == []
+    assert payload["learnerCreated"] is True
+    achievement = payload["achievement"]
+    assert achievement["status"] == "STORED"
+    assert achievement["statusLabel"] == "存储"
+    assert achievement["source"] == "INSTITUTION"
+    assert achievement["sourceLabel"] == "机构存储"
+    assert Decimal(achievement["credits"]) == Decimal(4)
+    assert achievement["name"] == world.entry.name
+    assert achievement["issuerName"] == world.entry.issuer_name
+    assert achievement["categoryLabel"] == "学历成果"
+    assert achievement["subtypeLabel"] == "普通高等教育学历证书"
+    assert achievement["details"] == {
+        "__typename": "DiplomaDetails",
+        "level": "bachelor",
+        "levelLabel": "本科",
+        "major": "经济统计学",
+    }
+    assert achievement["catalogueEntryId"] == str(world.entry.id)
+    assert achievement["institution"]["id"] == str(world.institution.id)
+    assert achievement["learnerName"] == "毕志刚"
+    assert achievement["learnerIdNumber"] == data["idNumber"]  # the depositor's detail view
+    assert achievement["storedAt"] is not None
+
+    learner = await Learner.get(id_number=data["idNumber"])
+    assert learner.status == LearnerStatus.INACTIVE
+    assert learner.created_by_institution_id == world.institution.id
+    row = await LearnerAchievement.get(id=achievement["id"])
+    assert row.institution_id == world.institution.id
+    assert row.certificate_number == data["certificateNumber"]
+    assert row.issue_date == dt.date(2022, 6, 30)
+
+    (message,) = await messages_to(learner)
+    assert message.event == "achievement.deposited"
+    assert world.institution.name in message.body and world.entry.name in message.body
+    assert message.object_id == row.id
+    actions = await AuditEntry.all().order_by("at").values_list("action", flat=True)
+    assert list(actions)[-2:] == ["learner.create", "learner_achievement.deposit"]
+
+
+async def test_deposit_for_an_existing_learner_by_sub_user_and_api_token(api, world):
+    by_sub = await deposit(api, world.tokens["sub"], deposit_input(world.entry, 1))
+    by_token = await deposit(
+        api, world.tokens["api_token"], deposit_input(world.entry, 1, certificateNumber="B-2")
+    )
+    assert {by_sub["learnerName"], by_token["learnerName"]} == {world.learner.name}
+    assert await LearnerAchievement.filter(learner_id=world.learner.id).count() == 2
+    assert await Learner.all().count() == 2  # nobody new
+    assert len(await messages_to(world.learner)) == 2
+    mine = await call(api, MINE, {}, world.tokens["learner"])
+    assert Decimal(mine["credits"]) == Decimal(8)
+
+
+async def test_deposit_of_an_unrecognised_entry_holds_no_credits(api, world):
+    entry = await make_entry(world.institution, name="作物生产技术", recognised=False)
+    achievement = await deposit(api, world.tokens["main"], deposit_input(entry, 1))
+    assert achievement["status"] == "STORED"
+    assert achievement["credits"] is None
+    mine = await call(api, MINE, {}, world.tokens["learner"])
+    assert Decimal(mine["credits"]) == 0
+
+
+async def test_deposit_refusals(api, world):
+    token = world.tokens["main"]
+    await deposit(api, token, deposit_input(world.entry, 1))
+    cases = [
+        # the name must match the account of that ID number
+        (
+            deposit_input(world.entry, 1, learnerName="别人", certificateNumber="X"),
+            [("learnerName", "INVALID")],
+        ),
+        # the same entry with the same certificate number twice
+        (deposit_input(world.entry, 1), [("certificateNumber", "CONFLICT")]),
+        # an entry of another institution
+        (
+            deposit_input(await make_entry(world.other_institution), 1),
+            [("catalogueEntryId", "NOT_FOUND")],
+        ),
+        (
+            deposit_input(world.entry, 1, catalogueEntryId="not-a-uuid"),
+            [("catalogueEntryId", "INVALID")],
+        ),
+    ]
+    before = await table_rows()
+    for data, expected in cases:
+        payload = await call(api, DEPOSIT, {"input": data}, token)
+        assert codes(payload) == expected, data
+    assert await table_rows() == before
+
+
+async def test_restricted_subtype_needs_the_authorisation_in_force(api, world):
+    entry = await make_entry(
+        world.institution,
+        name="电工(中级)",
+        subtype="mohrss_certificate",
+        details={"level": "intermediate"},
+    )
+    token = world.tokens["main"]
+    before = await row_counts()
+    refused = await call(api, DEPOSIT, {"input": deposit_input(entry, 1)}, token)
+    assert codes(refused) == [("catalogueEntryId", "NOT_ALLOWED")]
+    assert await row_counts() == before
+
+    authorisation = await SubtypeAuthorisation.create(
+        institution=world.institution, subtype_id="mohrss_certificate", granted_by_id=world.main.id
+    )
+    await deposit(api, token, deposit_input(entry, 1))
+    await authorisation.delete()  # revoked: no longer in force
+    again = await call(api, DEPOSIT, {"input": deposit_input(entry, 2)}, token)
+    assert codes(again) == [("catalogueEntryId", "NOT_ALLOWED")]
+
+
+async def test_pending_institution_cannot_deposit(api, world):
+    from models import InstitutionStatus
+    from tests.institution_fixtures import login_institution
+
+    pending, user = await make_institution(5, InstitutionStatus.PENDING)
+    entry = await make_entry(pending)
+    token = await login_institution(api, user.username)
+    before = await row_counts()
+    payload = await call(api, DEPOSIT, {"input": deposit_input(entry, 1)}, token)
+    assert codes(payload) == [(None, "NOT_APPROVED")]
+    assert await row_counts() == before
+
+
+async def test_deposit_bad_input_writes_nothing(api, world):
+    token = world.tokens["main"]
+    first17 = resident_id(40, "19950505")[:17]
+    wrong_check = first17 + ("0" if resident_id(40, "19950505")[17] != "0" else "1")
+    tomorrow = (today() + dt.timedelta(days=1)).isoformat()
+    cases = [
+        ({"idNumber": wrong_check}, [("idNumber", "INVALID")]),
+        ({"issueDate": tomorrow}, [("issueDate", "INVALID")]),
+        ({"issueDate": "1949-12-31"}, [("issueDate", "INVALID")]),
+        ({"learnerName": "名" * 51}, [("learnerName", "TOO_LONG")]),
+        ({"learnerName": "  "}, [("learnerName", "REQUIRED")]),
+        ({"certificateNumber": "C" * 61}, [("certificateNumber", "TOO_LONG")]),
+        (
+            {"idNumber": "123", "certificateNumber": ""},
+            [("idNumber", "INVALID"), ("certificateNumber", "REQUIRED")],
+        ),
+    ]
+    before = await table_rows()
+    for overrides, expected in cases:
+        data = deposit_input(world.entry, 40, **overrides)
+        payload = await call(api, DEPOSIT, {"input": data}, token)
+        assert codes(payload) == expected, overrides
+    # a wrong enum or a malformed date never reaches the resolver: a top-level validation error
+    for overrides in ({"idType": "DRIVING_LICENCE"}, {"issueDate": "2022-13-01"}):
+        variables = {"input": deposit_input(world.entry, 40, **overrides)}
+        response = await api.post(DEPOSIT, variables, token)
+        body = response.json()
+        assert response.status_code == 200
+        assert body.get("data") is None and body["errors"], body
+        assert "input" in body["errors"][0]["message"]
+    assert await table_rows() == before
+
+
+async def test_passport_holder_is_found_by_id_type_and_number(api, world):
+    token = world.tokens["main"]
+    data = deposit_input(
+        world.entry, 41, idType="PASSPORT", idNumber="E12345678", learnerName="John"
+    )
+    first = await call(api, DEPOSIT, {"input": data}, token)
+    assert first["errors"] == [] and first["learnerCreated"] is True
+    second = await call(api, DEPOSIT, {"input": {**data, "certificateNumber": "P-2"}}, token)
+    assert second["errors"] == [] and second["learnerCreated"] is False
+    learner = await Learner.get(id_number="E12345678")
+    assert learner.id_type == IdType.PASSPORT
+
+
+# -- the institution's list and detail -----------------------------------------------------------
+
+
+async def test_deposited_list_filters_and_masks(api, world):
+    token = world.tokens["main"]
+    course = await make_entry(
+        world.institution, name="统计学原理", subtype="higher_course", details=COURSE
+    )
+    await deposit(api, token, deposit_input(world.entry, 1))
+    await deposit(api, token, deposit_input(course, 1))
+    await deposit(api, token, deposit_input(world.entry, 31, learnerName="测试2"))
+    other = await make_entry(world.other_institution)
+    await deposit(api, world.tokens["other_main"], deposit_input(other, 1))
+
+    listed = await call(api, DEPOSITED, {}, token)
+    assert listed["totalCount"] == 3
+    for item in listed["items"]:
+        number = item["learnerIdNumber"]
+        assert "*****" in number and len(number) == 15
+    mine = [i for i in listed["items"] if i["learnerName"] == world.learner.name]
+    assert {i["learnerPhone"] for i in mine} == {
+        f"{world.learner.phone[:3]}****{world.learner.phone[-4:]}"
+    }
+
+    async def total(**filters) -> int:
+        return (await call(api, DEPOSITED, filters, token))["totalCount"]
+
+    assert await total(name="原理") == 1
+    assert await total(category="academic") == 3
+    assert await total(category="informal") == 0
+    assert await total(learnerName="测试") == 1
+    assert await total(idNumber=resident_id(1, "19950505")) == 2
+    assert await total(status="STORED") == 3
+    assert await total(status="WITHDRAWN") == 0
+    assert await total(year=today().year) == 3
+    assert await total(year=2001) == 0
+    bad_year = await top_level_error(api, DEPOSITED, {"year": 1800}, token)
+    assert bad_year == "INVALID"
+    bad_page = await top_level_error(api, DEPOSITED, {"pageSize": 500}, token)
+    assert bad_page == "INVALID"
+
+    other_view = await call(api, DEPOSITED, {}, world.tokens["other_main"])
+    assert other_view["totalCount"] == 1
+
+
+async def test_deposited_detail_shows_the_id_number_whole_to_the_depositor(api, world):
+    token = world.tokens["main"]
+    achievement = await deposit(api, token, deposit_input(world.entry, 1))
+    detail = await call(api, DEPOSITED_ONE, {"id": achievement["id"]}, token)
+    assert detail["learnerIdNumber"] == world.learner.id_number
+    assert detail["learnerPhone"] == world.learner.phone
+    assert detail["certificateNumber"] == "CERT-00001"
+    by_sub = await call(api, DEPOSITED_ONE, {"id": achievement["id"]}, world.tokens["sub"])
+    assert by_sub["learnerIdNumber"] == world.learner.id_number
+    # another institution does not see it at all
+    code = await top_level_error(
+        api, DEPOSITED_ONE, {"id": achievement["id"]}, world.tokens["other_main"]
+    )
+    assert code == "NOT_FOUND"
+    # the holder sees it whole in their own detail view
+    own = await call(api, MINE_ONE, {"id": achievement["id"]}, world.tokens["learner"])
+    assert own["learnerIdNumber"] == world.learner.id_number
+    code = await top_level_error(
+        api, MINE_ONE, {"id": achievement["id"]}, world.tokens["other_learner"]
+    )
+    assert code == "NOT_FOUND"
+
+
+# -- withdrawal ----------------------------------------------------------------------------------
+
+
+async def test_withdraw_a_selection_with_a_reason_and_a_file(api, world):
+    token = world.tokens["main"]
+    first = await deposit(api, token, deposit_input(world.entry, 1))
+    second = await deposit(api, token, deposit_input(world.entry, 1, certificateNumber="C-2"))
+    third = await deposit(api, token, deposit_input(world.entry, 2))
+    kept = await deposit(api, token, deposit_input(world.entry, 2, certificateNumber="C-3"))
+    file = await _file(world)
+    payload = await call(
+        api,
+        WITHDRAW,
+        {
+            "input": {
+                "ids": [first["id"], second["id"], third["id"]],
+                "reason": "证书信息录入错误",
+                "fileId": str(file.id),
+            }
+        },
+        world.tokens["sub"],
+    )
+    assert payload["errors"] == []
+    assert [a["id"] for a in payload["achievements"]] == [first["id"], second["id"], third["id"]]
+    for achievement in payload["achievements"]:
+        assert achievement["status"] == "WITHDRAWN"
+        assert achievement["statusLabel"] == "撤回"
+        assert achievement["withdrawnReason"] == "证书信息录入错误"
+        assert achievement["withdrawnAt"] is not None
+        assert achievement["credits"] is None
+        assert achievement["withdrawnFile"] == {"id": str(file.id), "filename": "撤回说明.pdf"}
+
+    # one message per learner, after the deposit messages
+    learner_messages = await messages_to(world.learner)
+    assert [m.event for m in learner_messages] == [
+        "achievement.deposited",
+        "achievement.deposited",
+        "achievement.withdrawn",
+    ]
+    assert "证书信息录入错误" in learner_messages[-1].body
+    assert [m.event for m in await messages_to(world.other_learner)][-1] == "achievement.withdrawn"
+
+    # no credits any more, still visible with its state
+    mine = await call(api, MINE, {}, world.tokens["learner"])
+    assert Decimal(mine["credits"]) == 0
+    assert {i["status"] for i in mine["items"]} == {"WITHDRAWN"}
+    other = await call(api, MINE, {}, world.tokens["other_learner"])
+    assert Decimal(other["credits"]) == Decimal(4)
+    listed = await call(api, DEPOSITED, {"status": "WITHDRAWN"}, token)
+    assert listed["totalCount"] == 3
+    assert (await LearnerAchievement.get(id=kept["id"])).status == AchievementStatus.STORED
+    actions = await AuditEntry.filter(action="learner_achievement.withdraw").count()
+    assert actions == 3
+
+
+async def test_withdraw_is_all_or_nothing(api, world):
+    token = world.tokens["main"]
+    first = await deposit(api, token, deposit_input(world.entry, 1))
+    second = await deposit(api, token, deposit_input(world.entry, 2))
+    done = await call(api, WITHDRAW, {"input": {"ids": [first["id"]], "reason": "错误"}}, token)
+    assert done["errors"] == []
+    other_entry = await make_entry(world.other_institution)
+    foreign = await deposit(api, world.tokens["other_main"], deposit_input(other_entry, 2))
+    other_file = await StoredFile.create(
+        owner_kind="institution_user",
+        owner_id=world.other_main.id,
+        institution_id=world.other_institution.id,
+        filename="x.pdf",
+        content_type="application/pdf",
+        size=10,
+        sha256="1" * 64,
+        storage_key="other/x.pdf",
+    )
+    cases = [
+        # a withdrawn achievement withdrawn again
+        ({"ids": [second["id"], first["id"]], "reason": "再撤回"}, [("ids.1", "WRONG_STATE")]),
+        # another institution's deposit
+        ({"ids": [second["id"], foreign["id"]], "reason": "x"}, [("ids.1", "NOT_FOUND")]),
+        ({"ids": [second["id"]], "reason": "长" * 501}, [("reason", "TOO_LONG")]),
+        ({"ids": [second["id"]], "reason": " "}, [("reason", "REQUIRED")]),
+        ({"ids": [], "reason": "x"}, [("ids", "REQUIRED")]),
+        ({"ids": ["nope"], "reason": "x"}, [("ids.0", "INVALID")]),
+        (
+            {"ids": [second["id"]], "reason": "x", "fileId": str(other_file.id)},
+            [("fileId", "NOT_FOUND")],
+        ),
+    ]
+    before = await table_rows()
+    for data, expected in cases:
+        payload = await call(api, WITHDRAW, {"input": data}, token)
+        assert codes(payload) == expected, data
+    assert await table_rows() == before
+    assert (await LearnerAchievement.get(id=second["id"])).status == AchievementStatus.STORED
+
+
+async def test_only_institution_deposits_can_be_withdrawn(api, world):
+    """A learner's own registration matched to the institution's entry is not a deposit."""
+    matched = await register(api, world.tokens["learner"], hand_input())
+    assert matched["status"] == "STORED"
+    payload = await call(
+        api, WITHDRAW, {"input": {"ids": [matched["id"]], "reason": "x"}}, world.tokens["main"]
+    )
+    assert codes(payload) == [("ids.0", "NOT_FOUND")]
+
+
+# -- a learner's registrations -------------------------------------------------------------------
+
+
+async def test_hand_registration_matching_a_recognised_entry_is_stored_at_once(api, world):
+    achievement = await register(api, world.tokens["learner"], hand_input())
+    assert achievement["status"] == "STORED"
+    assert achievement["source"] == "PERSONAL"
+    assert Decimal(achievement["credits"]) == Decimal(4)
+    assert achievement["catalogueEntryId"] == str(world.entry.id)
+    assert achievement["details"]["levelLabel"] == "本科"
+    row = await LearnerAchievement.get(id=achievement["id"])
+    assert row.institution_id == world.institution.id
+    assert row.stored_at is not None
+    (message,) = await messages_to(world.learner)
+    assert message.event == "achievement.matched"
+    mine = await call(api, MINE, {}, world.tokens["learner"])
+    assert Decimal(mine["credits"]) == Decimal(4)
+    assert mine["personallyObtainedCount"] == 1
+    actions = (
+        await AuditEntry.filter(object_id=row.id).order_by("at").values_list("action", flat=True)
+    )
+    assert list(actions) == ["learner_achievement.register", "learner_achievement.match"]
+
+
+async def test_registration_that_matches_nothing_waits_for_an_administrator(api, world):
+    token = world.tokens["learner"]
+    different_major = {"diploma": {**DIPLOMA_INPUT["diploma"], "major": "统计学"}}
+    unmatched = [
+        hand_input(details=different_major, certificateNumber="H-1"),
+        hand_input(issuerName="别的学院", certificateNumber="H-2"),
+        hand_input(name="经济统计学毕业证书", certificateNumber="H-3"),
+        hand_input(subtype="vocational_diploma", certificateNumber="H-4"),
+    ]
+    for data in unmatched:
+        achievement = await register(api, token, data)
+        assert achievement["status"] == "REGISTERED", data
+        assert achievement["credits"] is None
+        assert achievement["catalogueEntryId"] is None
+    assert await messages_to(world.learner) == []
+    # an unrecognised entry does not match either
+    unrecognised = await make_entry(world.institution, name="未认定成果", recognised=False)
+    chosen = await register(
+        api,
+        token,
+        {
+            "catalogueEntryId": str(unrecognised.id),
+            "certificateNumber": "H-5",
+            "issueDate": ISSUED_DATE,
+        },
+    )
+    assert chosen["status"] == "REGISTERED"
+    assert chosen["catalogueEntryId"] == str(unrecognised.id)
+    assert chosen["name"] == "未认定成果"
+
+    pending = await call(api, PENDING, {}, world.admin_token)
+    assert pending["totalCount"] == 5
+    assert [i["certificateNumber"] for i in pending["items"]] == ["H-1", "H-2", "H-3", "H-4", "H-5"]
+
+
+ISSUED_DATE = "2021-07-01"
+
+
+async def test_choosing_a_recognised_catalogue_entry_stores_it(api, world):
+    other = await make_entry(
+        world.other_institution,
+        name="作物生产技术毕业证书(高职)",
+        subtype="vocational_diploma",
+        credits="6.5",
+    )
+    achievement = await register(
+        api,
+        world.tokens["learner"],
+        {
+            "catalogueEntryId": str(other.id),
+            "certificateNumber": "Z-1",
+            "issueDate": ISSUED_DATE,
+            "name": "ignored",
+        },
+    )
+    assert achievement["status"] == "STORED"
+    assert achievement["name"] == "作物生产技术毕业证书(高职)"
+    assert achievement["issuerName"] == world.other_institution.name
+    assert Decimal(achievement["credits"]) == Decimal("6.5")
+    assert achievement["source"] == "PERSONAL"
+    # the same entry with the same certificate number again
+    again = await call(
+        api,
+        REGISTER,
+        {
+            "input": {
+                "catalogueEntryId": str(other.id),
+                "certificateNumber": "Z-1",
+                "issueDate": ISSUED_DATE,
+            }
+        },
+        world.tokens["learner"],
+    )
+    assert codes(again) == [("certificateNumber", "CONFLICT")]
+
+
+async def test_administrator_stores_or_refuses_a_registration(api, world):
+    token = world.tokens["learner"]
+    waiting = [
+        await register(api, token, hand_input(issuerName="别的学院", certificateNumber=f"R-{i}"))
+        for i in range(3)
+    ]
+    approved = await call(
+        api,
+        REVIEW,
+        {"input": {"id": waiting[0]["id"], "approve": True, "credits": "3.5"}},
+        world.admin_token,
+    )
+    assert approved["errors"] == []
+    assert approved["achievement"]["status"] == "STORED"
+    assert approved["achievement"]["source"] == "PERSONAL"
+    assert Decimal(approved["achievement"]["credits"]) == Decimal("3.5")
+    refused = await call(
+        api,
+        REVIEW,
+        {"input": {"id": waiting[1]["id"], "approve": False, "reason": "证书无法核实"}},
+        world.admin_token,
+    )
+    assert refused["achievement"]["status"] == "REFUSED"
+    assert refused["achievement"]["reviewNote"] == "证书无法核实"
+    messages = await messages_to(world.learner)
+    assert [(m.event, m.title) for m in messages] == [
+        ("achievement.reviewed", "成果审核通过"),
+        ("achievement.reviewed", "成果审核未通过"),
+    ]
+    assert "证书无法核实" in messages[1].body
+    mine = await call(api, MINE, {}, token)
+    assert Decimal(mine["credits"]) == Decimal("3.5")
+    pending = await call(api, PENDING, {}, world.admin_token)
+    assert [i["id"] for i in pending["items"]] == [waiting[2]["id"]]
+
+    cases = [
+        ({"id": waiting[0]["id"], "approve": True}, [("id", "WRONG_STATE")]),
+        ({"id": waiting[2]["id"], "approve": False}, [("reason", "REQUIRED")]),
+        ({"id": waiting[2]["id"], "approve": True, "credits": "-1"}, [("credits", "INVALID")]),
+        ({"id": waiting[2]["id"], "approve": True, "credits": "1.234"}, [("credits", "INVALID")]),
+        (
+            {"id": waiting[2]["id"], "approve": False, "reason": "长" * 501},
+            [("reason", "TOO_LONG")],
+        ),
+    ]
+    before = await table_rows()
+    for data, expected in cases:
+        payload = await call(api, REVIEW, {"input": data}, world.admin_token)
+        assert codes(payload) == expected, data
+    assert await table_rows() == before
+
+
+async def test_update_and_delete_only_while_registered(api, world):
+    token = world.tokens["learner"]
+    waiting = await register(api, token, hand_input(issuerName="别的学院"))
+    updated = await call(
+        api,
+        UPDATE,
+        {
+            "input": {
+                "id": waiting["id"],
+                **hand_input(issuerName="别的学院", certificateNumber="NEW-1"),
+            }
+        },
+        token,
+    )
+    assert updated["errors"] == []
+    assert updated["achievement"]["certificateNumber"] == "NEW-1"
+    assert updated["achievement"]["status"] == "REGISTERED"
+    # corrected so that it matches: stored at once
+    corrected = await call(api, UPDATE, {"input": {"id": waiting["id"], **hand_input()}}, token)
+    assert corrected["achievement"]["status"] == "STORED"
+    assert [m.event for m in await messages_to(world.learner)] == ["achievement.matched"]
+
+    deposited = await deposit(api, world.tokens["main"], deposit_input(world.entry, 1))
+    before = await table_rows()
+    for achievement_id in (waiting["id"], deposited["id"]):
+        payload = await call(
+            api,
+            UPDATE,
+            {"input": {"id": achievement_id, **hand_input(certificateNumber="Q")}},
+            token,
+        )
+        assert codes(payload) == [("id", "WRONG_STATE")]
+        deleted = await call(api, DELETE, {"ids": [achievement_id]}, token)
+        assert codes(deleted) == [("ids.0", "WRONG_STATE")]
+    assert await table_rows() == before
+
+    first = await register(api, token, hand_input(issuerName="别的学院", certificateNumber="D1"))
+    second = await register(api, token, hand_input(issuerName="别的学院", certificateNumber="D2"))
+    mixed = await call(api, DELETE, {"ids": [first["id"], deposited["id"]]}, token)
+    assert codes(mixed) == [("ids.1", "WRONG_STATE")]
+    assert await LearnerAchievement.exists(id=first["id"])
+    done = await call(api, DELETE, {"ids": [first["id"], second["id"]]}, token)
+    assert done == {"errors": [], "deletedIds": [first["id"], second["id"]]}
+    assert not await LearnerAchievement.exists(id__in=[first["id"], second["id"]])
+    assert await AuditEntry.filter(action="learner_achievement.delete").count() == 2
+
+
+async def test_duplicate_registrations_are_refused(api, world):
+    token = world.tokens["learner"]
+    await register(api, token, hand_input(issuerName="别的学院"))
+    await deposit(api, world.tokens["main"], deposit_input(world.entry, 1, certificateNumber="D"))
+    cases = [
+        # the same subtype, issuer, name and certificate number by hand
+        hand_input(issuerName="别的学院"),
+        # what the institution already deposited, entered by hand (it matches that entry)
+        hand_input(certificateNumber="D"),
+        # the same entry chosen, with the deposit's certificate number
+        {
+            "catalogueEntryId": str(world.entry.id),
+            "certificateNumber": "D",
+            "issueDate": ISSUED_DATE,
+        },
+    ]
+    before = await table_rows()
+    for data in cases:
+        payload = await call(api, REGISTER, {"input": data}, token)
+        assert codes(payload) == [("certificateNumber", "CONFLICT")], data
+    assert await table_rows() == before
+    # another learner may hold the same
+    await register(api, world.tokens["other_learner"], hand_input(issuerName="别的学院"))
+
+
+async def test_registration_bad_input_writes_nothing(api, world):
+    token = world.tokens["learner"]
+    tomorrow = (today() + dt.timedelta(days=1)).isoformat()
+    bad_level = {"diploma": {**DIPLOMA_INPUT["diploma"], "level": "kindergarten"}}
+    cases = [
+        (hand_input(issueDate=tomorrow), [("issueDate", "INVALID")]),
+        (hand_input(details=bad_level), [("details.level", "INVALID")]),
+        (
+            hand_input(
+                details={
+                    "course": {"courseCode": "C1", "originalHours": 10, "originalCredits": "1"}
+                }
+            ),
+            [("details.diploma", "INVALID")],
+        ),
+        (hand_input(details=None), [("details", "REQUIRED")]),
+        (hand_input(subtype="no_such_subtype"), [("subtype", "INVALID")]),
+        (hand_input(subtype=None), [("subtype", "REQUIRED")]),
+        (hand_input(name="名" * 101), [("name", "TOO_LONG")]),
+        (hand_input(issuerName=""), [("issuerName", "REQUIRED")]),
+        (hand_input(certificateNumber=""), [("certificateNumber", "REQUIRED")]),
+        (
+            {
+                "catalogueEntryId": "00000000-0000-0000-0000-000000000000",
+                "certificateNumber": "X",
+                "issueDate": ISSUED_DATE,
+            },
+            [("catalogueEntryId", "NOT_FOUND")],
+        ),
+    ]
+    before = await table_rows()
+    for data, expected in cases:
+        payload = await call(api, REGISTER, {"input": data}, token)
+        assert codes(payload) == expected, data
+    response = await api.post(
+        REGISTER,
+        {
+            "input": hand_input(
+                details={"diploma": DIPLOMA_INPUT["diploma"], "course": {"courseCode": "C"}}
+            )
+        },
+        token,
+    )
+    assert response.json()["errors"]  # oneOf: exactly one member
+    assert await table_rows() == before
+
+
+async def test_restricted_and_synced_subtypes_may_be_registered_by_hand(api, world):
+    token = world.tokens["learner"]
+    for subtype in ("national_qualification", "x_certificate"):
+        achievement = await register(
+            api,
+            token,
+            hand_input(
+                subtype=subtype,
+                name="电工",
+                issuerName="人社局",
+                details={
+                    "certificate": {
+                        "level": "senior",
+                        "modules": [{"name": "实操", "credits": "2"}],
+                    }
+                },
+                certificateNumber=subtype,
+            ),
+        )
+        assert achievement["status"] == "REGISTERED"
+        assert achievement["source"] == "PERSONAL"
+
+
+# -- who may do what -----------------------------------------------------------------------------
+
+OK = "OK"
+_TOP_LEVEL = {"UNAUTHENTICATED", "FORBIDDEN"}
+
+
+def _outcomes(**overrides: str) -> dict[str, str]:
+    outcomes = dict.fromkeys(ROLES, "FORBIDDEN")
+    outcomes["anonymous"] = "UNAUTHENTICATED"
+    outcomes.update(overrides)
+    return outcomes
+
+
+async def _deposit_vars(api, world, role):
+    return {"input": deposit_input(world.entry, 1, certificateNumber=f"PERM-{role}")}
+
+
+async def _withdraw_vars(api, world, role):
+    row = await stored_row(world.learner, world.entry, f"W-{role}")
+    return {"input": {"ids": [str(row.id)], "reason": "测试撤回"}}
+
+
+async def _register_vars(api, world, role):
+    return {"input": hand_input(issuerName="别的学院", certificateNumber=f"REG-{role}")}
+
+
+async def _registered_row(world, role) -> LearnerAchievement:
+    return await stored_row(
+        world.learner,
+        await make_entry(world.institution, name=f"待审{role}"),
+        f"U-{role}",
+        source=AchievementSource.PERSONAL,
+        status=AchievementStatus.REGISTERED,
+    )
+
+
+async def _update_vars(api, world, role):
+    row = await _registered_row(world, role)
+    return {
+        "input": {
+            "id": str(row.id),
+            **hand_input(issuerName="别的学院", certificateNumber=f"UP-{role}"),
+        }
+    }
+
+
+async def _delete_vars(api, world, role):
+    return {"ids": [str((await _registered_row(world, role)).id)]}
+
+
+async def _review_vars(api, world, role):
+    row = await _registered_row(world, role)
+    return {"input": {"id": str(row.id), "approve": True, "credits": "2"}}
+
+
+PERMISSIONS = [
+    (
+        "achievementDeposit",
+        DEPOSIT,
+        _deposit_vars,
+        _outcomes(main=OK, sub=OK, api_token=OK, other_main="NOT_FOUND"),
+    ),
+    (
+        "achievementWithdraw",
+        WITHDRAW,
+        _withdraw_vars,
+        _outcomes(main=OK, sub=OK, other_main="NOT_FOUND"),
+    ),
+    ("achievementRegister", REGISTER, _register_vars, _outcomes(learner=OK, other_learner=OK)),
+    ("achievementUpdate", UPDATE, _update_vars, _outcomes(learner=OK, other_learner="NOT_FOUND")),
+    ("achievementDelete", DELETE, _delete_vars, _outcomes(learner=OK, other_learner="NOT_FOUND")),
+    ("achievementReview", REVIEW, _review_vars, _outcomes(admin=OK)),
+]
+
+
+@pytest.mark.parametrize(
+    ("name", "query", "variables", "outcomes"), PERMISSIONS, ids=[p[0] for p in PERMISSIONS]
+)
+async def test_permission_table(api, world, name, query, variables, outcomes):
+    for role in ROLES:
+        expected = outcomes[role]
+        data = await variables(api, world, role)
+        before = await table_rows()
+        token = world.tokens[role]
+        if expected in _TOP_LEVEL:
+            assert await top_level_error(api, query, data, token) == expected, role
+        else:
+            payload = await call(api, query, data, token)
+            if expected == OK:
+                assert payload["errors"] == [], (role, payload)
+                continue
+            assert [code for _, code in codes(payload)] == [expected], (role, payload)
+        assert await table_rows() == before, role
+
+
+async def test_two_reviewers_at_once_exactly_one_decision_stands(api, world):
+    import asyncio
+
+    waiting = await register(api, world.tokens["learner"], hand_input(issuerName="别的学院"))
+    approve = {"input": {"id": waiting["id"], "approve": True, "credits": "1"}}
+    refuse = {"input": {"id": waiting["id"], "approve": False, "reason": "无法核实"}}
+    results = await asyncio.gather(
+        call(api, REVIEW, approve, world.admin_token),
+        call(api, REVIEW, refuse, world.admin_token),
+    )
+    outcomes = sorted(bool(result["errors"]) for result in results)
+    assert outcomes == [False, True]
+    (loser,) = [r for r in results if r["errors"]]
+    assert codes(loser) == [("id", "WRONG_STATE")]
+    assert len(await messages_to(world.learner)) == 1
+    assert await AuditEntry.filter(action="learner_achievement.review").count() == 1
