@@ -113,7 +113,9 @@ async def institution_overview(actor: Actor) -> InstitutionOverview:
     deposits = LearnerAchievement.filter(
         institution_id=institution_id, source=AchievementSource.INSTITUTION
     )
-    learner_ids = await deposits.distinct().values_list("learner_id", flat=True)
+    learner_ids = (
+        await deposits.order_by("learner_id").distinct().values_list("learner_id", flat=True)
+    )
     created = await Learner.filter(created_by_institution_id=institution_id).values_list(
         "id", flat=True
     )
