@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-from models import (
-    Institution,
-    InstitutionKind,
-    InstitutionStatus,
-    InstitutionUser,
-    Learner,
-    LearnerStatus,
-    Message,
-)
+from models import Institution, Learner, Message
 from resolvers.admins import create_administrator, issue_admin_token
-from resolvers.learners import create_with_card
 from resolvers.messages import notify, to_institution, to_learner
-from resolvers.passwords import hash_password
-from resolvers.validation import credit_code_check_char, resident_id_check_char
+from tests.institution_fixtures import (
+    login_institution,
+    login_learner,
+    make_institution,
+    make_learner,
+)
 
 MY_MESSAGES = """query($unreadOnly: Boolean) { myMessages(unreadOnly: $unreadOnly) {
   totalCount unreadCount items { title body link read event } } }"""
@@ -23,60 +18,19 @@ MARK_READ = """mutation($ids: [ID!]) { messagesMarkRead(ids: $ids) {
   marked errors { field code } } }"""
 
 
-async def _learner(api, name: str, id17: str, phone: str) -> tuple[Learner, str]:
-    learner = await create_with_card(
-        name=name,
-        id_type="resident_id",
-        id_number=id17 + resident_id_check_char(id17),
-        phone=phone,
-        password_hash=await hash_password("Secret123"),
-        status=LearnerStatus.ACTIVE,
-    )
-    data = await api.gql(
-        'mutation($a: String!) { learnerLogin(input: {account: $a, password: "Secret123"})'
-        " { token } }",
-        {"a": phone},
-    )
-    return learner, data["learnerLogin"]["token"]
+async def _learner(api, n: int) -> tuple[Learner, str]:
+    learner = await make_learner(n)
+    return learner, await login_learner(api, learner.phone)
 
 
 async def _institution_user(api) -> tuple[Institution, str]:
-    code = "12430000444877560" + credit_code_check_char("12430000444877560")
-    institution = await Institution.create(
-        name="长沙理工大学",
-        credit_code=code,
-        kind=InstitutionKind.SCHOOL,
-        legal_representative="王某",
-        contact_person="李",
-        contact_phone="13700000000",
-        contact_email="a@b.cn",
-        postcode="410114",
-        address="长沙",
-        business_scope="教育",
-        registrant_name="李",
-        registrant_id_type="resident_id",
-        registrant_id_number="x",
-        status=InstitutionStatus.APPROVED,
-    )
-    await InstitutionUser.create(
-        institution=institution,
-        username=code,
-        name="李",
-        phone="13700000000",
-        password_hash=await hash_password("Secret123"),
-        is_main=True,
-    )
-    data = await api.gql(
-        'mutation($a: String!) { institutionLogin(input: {account: $a, password: "Secret123"})'
-        " { token } }",
-        {"a": code},
-    )
-    return institution, data["institutionLogin"]["token"]
+    institution, main = await make_institution(1)
+    return institution, await login_institution(api, main.username)
 
 
 async def test_each_account_reads_its_own_messages(api):
-    alice, alice_token = await _learner(api, "张三", "43010219900101123", "13900000001")
-    bob, bob_token = await _learner(api, "李四", "43310119920315234", "13900000002")
+    alice, alice_token = await _learner(api, 1)
+    bob, bob_token = await _learner(api, 2)
     school, school_token = await _institution_user(api)
     await notify(
         to_learner(
@@ -96,7 +50,7 @@ async def test_each_account_reads_its_own_messages(api):
 
 
 async def test_mark_read_one_then_all(api):
-    alice, token = await _learner(api, "张三", "43010219900101123", "13900000001")
+    alice, token = await _learner(api, 1)
     await notify(*[to_learner(alice.id, "x", f"消息{i}", "正文") for i in range(3)])
     first = (await Message.filter(recipient_id=alice.id).first()).id
 
@@ -111,8 +65,8 @@ async def test_mark_read_one_then_all(api):
 
 
 async def test_someone_elses_message_cannot_be_marked(api):
-    alice, _ = await _learner(api, "张三", "43010219900101123", "13900000001")
-    _, bob_token = await _learner(api, "李四", "43310119920315234", "13900000002")
+    alice, _ = await _learner(api, 1)
+    _, bob_token = await _learner(api, 2)
     await notify(to_learner(alice.id, "x", "消息", "正文"))
     message = await Message.get(recipient_id=alice.id)
 

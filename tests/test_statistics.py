@@ -57,7 +57,7 @@ async def _holding(
 
 
 async def test_overviews_and_bank_statistics(api):
-    learner, learner_token = await _learner(api, "张三", "43010219900101123", "13900000001")
+    learner, learner_token = await _learner(api, 1)
     school, school_token = await _institution_user(api)
     diploma = await _entry(school.id, "higher_diploma", "academic")
     course = await _entry(school.id, "higher_course", "academic", RecognitionStatus.UNRECOGNISED)
@@ -111,7 +111,7 @@ async def test_overviews_and_bank_statistics(api):
 
 
 async def test_statistics_are_scoped_by_role(api):
-    _, learner_token = await _learner(api, "张三", "43010219900101123", "13900000001")
+    _, learner_token = await _learner(api, 1)
     for query in (
         "{ bankStatistics { learnersByStatus { count } } }",
         "{ institutionOverview { learners } }",
