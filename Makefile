@@ -13,7 +13,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev,redis]'
+	$(PY) -m pip install --quiet -e '.[dev,redis,worker]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -17,6 +17,7 @@ from models.audit import AuditEntry
 from models.auth import ApiToken, SessionToken, SubjectKind, VerificationCode
 from models.feedback import FeedbackReply, FeedbackStatus, ProblemFeedback, ProblemType
 from models.files import StoredFile
+from models.imports import ImportJob, ImportKind, ImportStatus, MatchBy
 from models.institutions import (
     Institution,
     InstitutionKind,
@@ -47,6 +48,9 @@ __all__ = [
     "FeedbackStatus",
     "Gender",
     "IdType",
+    "ImportJob",
+    "ImportKind",
+    "ImportStatus",
     "Institution",
     "InstitutionAchievement",
     "InstitutionKind",
@@ -56,6 +60,7 @@ __all__ = [
     "Learner",
     "LearnerAchievement",
     "LearnerStatus",
+    "MatchBy",
     "Message",
     "ProblemFeedback",
     "ProblemType",

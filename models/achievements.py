@@ -56,6 +56,7 @@ class InstitutionAchievement(Model):
     recognition_note = fields.CharField(max_length=500, default="")
     recognised_at = fields.DatetimeField(null=True)
     created_by_id = fields.UUIDField()
+    import_job_id = fields.UUIDField(null=True, db_index=True)  # the import that wrote it
     created_at = fields.DatetimeField(auto_now_add=True)  # 入库时间
 
     class Meta:
@@ -98,6 +99,7 @@ class LearnerAchievement(Model):
     withdrawn_at = fields.DatetimeField(null=True)
     created_by_kind = fields.CharField(max_length=20)
     created_by_id = fields.UUIDField(null=True)
+    import_job_id = fields.UUIDField(null=True, db_index=True)  # the import that wrote it
     created_at = fields.DatetimeField(auto_now_add=True)
     stored_at = fields.DatetimeField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)

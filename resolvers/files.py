@@ -27,6 +27,7 @@ _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f\"\\/]")
 
 class FileKind(StrEnum):
     PDF = "pdf"
+    XLSX = "xlsx"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,12 @@ class _KindRule:
 _KINDS: dict[FileKind, _KindRule] = {
     FileKind.PDF: _KindRule(
         "PDF", "application/pdf", ".pdf", lambda data: data.startswith(b"%PDF-")
+    ),
+    FileKind.XLSX: _KindRule(
+        "Excel (.xlsx)",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".xlsx",
+        lambda data: data.startswith(b"PK\x03\x04"),
     ),
 }
 
