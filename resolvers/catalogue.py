@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
+from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
 
 from models import (
@@ -57,7 +58,7 @@ class EntryInput:
 # -- creating ------------------------------------------------------------------------------------
 
 
-async def _usable_subtype(
+async def usable_subtype(
     institution_id: uuid.UUID, code: str, problems: Problems
 ) -> AchievementSubtype | None:
     """The subtype if this institution may deposit it by hand, else None with the reason."""
@@ -104,7 +105,7 @@ async def create_entry(actor: Actor, data: EntryInput) -> InstitutionAchievement
     issuer = checker.text("issuerName", data.issuer_name, max_length=100, required=False)
     introduction = checker.text("introduction", data.introduction, max_length=2000)
     problems = checker.problems
-    subtype = await _usable_subtype(institution_id, data.subtype, problems)
+    subtype = await usable_subtype(institution_id, data.subtype, problems)
     details: dict[str, Any] = {}
     if subtype is not None:
         values = _details_values(data.details, subtype.detail_schema, problems)
@@ -336,13 +337,18 @@ async def list_entries(
 ) -> tuple[list[InstitutionAchievement], int]:
     """An institution's catalogue, newest first; administrators see every institution's,
     optionally one institution's."""
+    return await paginate(entries_query(actor, data), page, page_size, "-created_at")
+
+
+def entries_query(actor: Actor, data: EntryFilter) -> QuerySet[InstitutionAchievement]:
+    """The rows of the catalogue list matching ``data``, unordered (the list and the export)."""
     query = InstitutionAchievement.all()
     if actor.is_admin:
         if data.institution_id is not None:
             query = query.filter(institution_id=data.institution_id)
     else:
         query = query.filter(institution_id=require_institution(actor))
-    return await paginate(_filtered(query, data), page, page_size, "-created_at")
+    return _filtered(query, data)
 
 
 async def get_entry(actor: Actor, entry_id: uuid.UUID) -> InstitutionAchievement:

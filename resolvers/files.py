@@ -3,6 +3,7 @@ them, and read through short-lived download links signed for the actor who asked
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -11,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 
 from models import FeedbackReply, LearnerAchievement, ProblemFeedback, StoredFile
 from resolvers import audit
@@ -109,6 +111,45 @@ async def store_upload(
         await storage.delete(key)
         raise
     return row
+
+
+async def store_generated(
+    actor: Actor,
+    filename: str,
+    data: bytes | Path,
+    storage: Storage,
+    kind: FileKind = FileKind.XLSX,
+    *,
+    for_institution: bool = False,
+) -> StoredFile:
+    """Keep a file the server made for ``actor`` (an export), readable by that actor alone, or
+    with ``for_institution`` by every user of their institution (an import record's rows); the
+    caller records in the audit log why it was made. Inside the caller's transaction, the stored
+    content is removed again when the row cannot be written."""
+    require_authenticated(actor)
+    if actor.id is None:
+        raise DomainError.of(ErrorCode.NOT_ALLOWED, "该账户不能保存文件")
+    if isinstance(data, Path):
+        data = await asyncio.to_thread(data.read_bytes)
+    rule = _KINDS[kind]
+    file_id = uuid.uuid4()
+    key = f"{file_id.hex[:2]}/{file_id.hex}{rule.extension}"
+    await storage.save(key, data)
+    try:
+        return await StoredFile.create(
+            id=file_id,
+            owner_kind=actor.kind.value,
+            owner_id=actor.id,
+            institution_id=actor.institution_id if for_institution else None,
+            filename=_clean_filename(filename, rule),
+            content_type=rule.content_type,
+            size=len(data),
+            sha256=hashlib.sha256(data).hexdigest(),
+            storage_key=key,
+        )
+    except BaseException:
+        await storage.delete(key)
+        raise
 
 
 def _uploaded_by(actor: Actor, file: StoredFile) -> bool:

@@ -21,7 +21,9 @@ from resolvers.pages import paginate
 from resolvers.validation import FieldChecker, normalize_id_number
 
 
-def _kept_by(institution_id: uuid.UUID) -> QuerySet[Learner]:
+def kept_by(institution_id: uuid.UUID) -> QuerySet[Learner]:
+    """The learner accounts an institution keeps: those it created and those it deposited
+    achievements for."""
     deposited_for = LearnerAchievement.filter(
         institution_id=institution_id, source=AchievementSource.INSTITUTION
     ).values("learner_id")
@@ -39,7 +41,16 @@ async def list_learner_accounts(
     id_number: str | None = None,
 ) -> tuple[list[Learner], int]:
     """学员信息, newest first; 入库年份 is the year the account was created."""
-    query = _kept_by(require_institution(actor))
+    query = learner_accounts_query(actor, year, name, id_number)
+    return await paginate(query, page, page_size, "-created_at")
+
+
+def learner_accounts_query(
+    actor: Actor, year: int | None = None, name: str | None = None, id_number: str | None = None
+) -> QuerySet[Learner]:
+    """The accounts of 学员信息 matching its filters (入库年份, 学员姓名 a part of it, 身份证号),
+    unordered; shared by the list and 学员信息导出."""
+    query = kept_by(require_institution(actor))
     if year is not None:
         start, end = year_range(year)
         query = query.filter(created_at__gte=start, created_at__lt=end)
@@ -47,11 +58,11 @@ async def list_learner_accounts(
         query = query.filter(name__icontains=name.strip())
     if id_number and id_number.strip():
         query = query.filter(id_number=normalize_id_number(id_number))
-    return await paginate(query, page, page_size, "-created_at")
+    return query
 
 
 async def kept_learner(actor: Actor, learner_id: uuid.UUID) -> Learner:
-    learner = await _kept_by(require_institution(actor)).get_or_none(id=learner_id)
+    learner = await kept_by(require_institution(actor)).get_or_none(id=learner_id)
     if learner is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "学员不存在", "learnerId")
     return learner

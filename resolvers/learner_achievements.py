@@ -202,7 +202,7 @@ def _duplicate() -> DomainError:
 # -- institution deposits ------------------------------------------------------------------------
 
 
-async def _check_may_deposit(institution_id: uuid.UUID, subtype: AchievementSubtype) -> None:
+async def check_may_deposit(institution_id: uuid.UUID, subtype: AchievementSubtype) -> None:
     if subtype.synced_only:
         raise DomainError.of(
             ErrorCode.NOT_ALLOWED,
@@ -232,7 +232,7 @@ async def deposit_achievement(actor: Actor, data: DepositInput) -> tuple[Learner
     )
     if entry is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "机构成果不存在", "catalogueEntryId")
-    await _check_may_deposit(institution_id, await AchievementSubtype.get(code=entry.subtype_id))
+    await check_may_deposit(institution_id, await AchievementSubtype.get(code=entry.subtype_id))
     learner = await Learner.get_or_none(id_type=data.id_type, id_number=id_number)
     if learner is not None and learner.name != learner_name:
         raise DomainError.of(
@@ -300,6 +300,11 @@ async def list_deposits(
     actor: Actor, page: int, page_size: int, filters: DepositFilter
 ) -> tuple[list[LearnerAchievement], int]:
     """学员成果管理: the achievements this institution deposited, newest first."""
+    return await paginate(deposits_query(actor, filters), page, page_size, "-created_at")
+
+
+def deposits_query(actor: Actor, filters: DepositFilter) -> QuerySet[LearnerAchievement]:
+    """The rows of 学员成果管理 matching ``filters``, unordered (the list and the export)."""
     institution_id = require_institution(actor)
     query = LearnerAchievement.filter(
         institution_id=institution_id, source=AchievementSource.INSTITUTION
@@ -315,7 +320,7 @@ async def list_deposits(
         query = query.filter(learner__id_number=normalize_id_number(filters.id_number))
     if filters.status is not None:
         query = query.filter(status=filters.status)
-    return await paginate(query, page, page_size, "-created_at")
+    return query
 
 
 async def get_deposit(actor: Actor, achievement_id: uuid.UUID) -> LearnerAchievement:

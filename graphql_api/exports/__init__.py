@@ -1,0 +1,1 @@
+"""Exports (导出) of the lists an institution manages, as .xlsx files to download."""

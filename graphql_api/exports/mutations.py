@@ -1,0 +1,180 @@
+"""Mutations of exports: 成果导出, 学员成果导出 and 学员信息导出 as .xlsx files.
+
+Each writes the selected rows, or every row matching the list's filter when none is selected,
+and answers with the stored file and a download link signed for the caller. Each needs a code
+sent to the caller's bound phone (seed 003 §2.2.1), so API tokens may not export."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graphql_api.achievements.mutations import parse_ids
+from graphql_api.achievements.types import AchievementStatus
+from graphql_api.context import Info
+from graphql_api.enums import RecognitionStatus
+from graphql_api.errors import FieldError, field_errors
+from graphql_api.files.types import StoredFileType
+from graphql_api.permissions import IsInstitution
+from models import StoredFile
+from resolvers import exports
+from resolvers.catalogue import EntryFilter
+from resolvers.errors import DomainError
+from resolvers.files import sign_download
+from resolvers.learner_achievements import DepositFilter
+
+_IDS = "The selected rows; when empty or null, every row matching `filter` is exported."
+_CODE = "Code of purpose EXPORT, sent to the caller's bound phone."
+
+
+@strawberry.input(description="The filters of the catalogue list (机构成果).")
+class CatalogueEntryFilterInput:
+    name: str | None = strawberry.field(default=None, description="成果名称, a part of it")
+    category: str | None = strawberry.field(default=None, description="成果类型 code")
+    subtype: str | None = strawberry.field(default=None, description="成果子类型 code")
+    recognition_status: RecognitionStatus | None = None
+
+    def to_domain(self) -> EntryFilter:
+        return EntryFilter(
+            name=self.name,
+            category=self.category,
+            subtype=self.subtype,
+            recognition_status=self.recognition_status,
+        )
+
+
+@strawberry.input(description="The filters of 学员成果管理.")
+class DepositedAchievementFilterInput:
+    year: int | None = strawberry.field(default=None, description="入库年份")
+    name: str | None = strawberry.field(default=None, description="成果名称, a part of it")
+    category: str | None = strawberry.field(default=None, description="成果类型 code")
+    learner_name: str | None = None
+    id_number: str | None = None
+    status: AchievementStatus | None = None
+
+    def to_domain(self) -> DepositFilter:
+        return DepositFilter(
+            year=self.year,
+            name=self.name,
+            category=self.category,
+            learner_name=self.learner_name,
+            id_number=self.id_number,
+            status=self.status,
+        )
+
+
+@strawberry.input(description="The filters of 学员信息.")
+class LearnerAccountFilterInput:
+    year: int | None = strawberry.field(default=None, description="入库年份")
+    name: str | None = strawberry.field(default=None, description="学员姓名, a part of it")
+    id_number: str | None = None
+
+    def to_domain(self) -> exports.LearnerAccountFilter:
+        return exports.LearnerAccountFilter(
+            year=self.year, name=self.name, id_number=self.id_number
+        )
+
+
+@strawberry.input(description="成果导出: with the code sent to the caller's bound phone.")
+class CatalogueExportInput:
+    ids: list[strawberry.ID] | None = strawberry.field(default=None, description=_IDS)
+    filter: CatalogueEntryFilterInput | None = None
+    code: str | None = strawberry.field(default=None, description=_CODE)
+
+
+@strawberry.input(description="学员成果导出: with the code sent to the caller's bound phone.")
+class DepositExportInput:
+    ids: list[strawberry.ID] | None = strawberry.field(default=None, description=_IDS)
+    filter: DepositedAchievementFilterInput | None = None
+    code: str | None = strawberry.field(default=None, description=_CODE)
+
+
+@strawberry.input(description="学员信息导出: with the code sent to the caller's bound phone.")
+class LearnerAccountExportInput:
+    ids: list[strawberry.ID] | None = strawberry.field(default=None, description=_IDS)
+    filter: LearnerAccountFilterInput | None = None
+    code: str | None = strawberry.field(default=None, description=_CODE)
+
+
+@strawberry.type(description="An exported workbook.")
+class ExportPayload:
+    errors: list[FieldError]
+    file: StoredFileType | None = None
+    download_url: str | None = strawberry.field(
+        default=None,
+        description="Valid for five minutes; fetch it with the same Authorization header.",
+    )
+
+
+def _done(info: Info, row: StoredFile) -> ExportPayload:
+    secret_key = info.context.services.settings.secret_key
+    return ExportPayload(
+        errors=[],
+        file=StoredFileType.from_model(row, readable=True),
+        download_url=sign_download(row.id, info.context.actor, secret_key),
+    )
+
+
+@strawberry.type
+class ExportMutation:
+    @strawberry.mutation(
+        description="Institution users: 成果导出, the selected catalogue entries or every one "
+        "matching the filter (at most 100,000); needs a code of purpose EXPORT, used up only "
+        "when the file is made. API tokens may not (no bound phone).",
+        permission_classes=[IsInstitution],
+    )
+    async def catalogue_export(self, info: Info, input: CatalogueExportInput) -> ExportPayload:
+        filters = input.filter or CatalogueEntryFilterInput()
+        try:
+            row = await exports.export_catalogue(
+                info.context.actor,
+                parse_ids(input.ids) if input.ids else None,
+                filters.to_domain(),
+                input.code,
+                info.context.services.storage,
+            )
+        except DomainError as error:
+            return ExportPayload(errors=field_errors(error))
+        return _done(info, row)
+
+    @strawberry.mutation(
+        description="Institution users: 学员成果导出, the selected deposits or every one matching "
+        "the filter (at most 100,000), with names, ID numbers and phones whole; needs a code of "
+        "purpose EXPORT, used up only when the file is made. API tokens may not (no bound phone).",
+        permission_classes=[IsInstitution],
+    )
+    async def deposit_export(self, info: Info, input: DepositExportInput) -> ExportPayload:
+        filters = input.filter or DepositedAchievementFilterInput()
+        try:
+            row = await exports.export_deposits(
+                info.context.actor,
+                parse_ids(input.ids) if input.ids else None,
+                filters.to_domain(),
+                input.code,
+                info.context.services.storage,
+            )
+        except DomainError as error:
+            return ExportPayload(errors=field_errors(error))
+        return _done(info, row)
+
+    @strawberry.mutation(
+        description="Institution users: 学员信息导出, the selected learner accounts or every one "
+        "matching the filter (at most 100,000), with ID numbers and phones whole; needs a code "
+        "of purpose EXPORT, used up only when the file is made. API tokens may not (no bound "
+        "phone).",
+        permission_classes=[IsInstitution],
+    )
+    async def learner_account_export(
+        self, info: Info, input: LearnerAccountExportInput
+    ) -> ExportPayload:
+        filters = input.filter or LearnerAccountFilterInput()
+        try:
+            row = await exports.export_learner_accounts(
+                info.context.actor,
+                parse_ids(input.ids) if input.ids else None,
+                filters.to_domain(),
+                input.code,
+                info.context.services.storage,
+            )
+        except DomainError as error:
+            return ExportPayload(errors=field_errors(error))
+        return _done(info, row)
