@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -22,7 +24,10 @@ from graphql_api.context import Context, Services, bearer_token, client_address
 from graphql_api.downloads import download_file
 from graphql_api.schema import schema
 from graphql_api.settings import Settings
+from graphql_api.templates import download_template
 from notifications.sms import SmsSender, sms_sender
+from resolvers.imports import ImportLimits, resume_stale_imports, run_import
+from resolvers.jobs import InProcessJobs, JobQueue
 from resolvers.sessions import authenticate
 from resolvers.storage import LocalFolderStorage, Storage
 from resolvers.throttle import Throttle
@@ -58,6 +63,39 @@ async def _health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+SWEEP_SECONDS = 60
+
+
+def job_queue(settings: Settings, storage: Storage, limits: ImportLimits) -> JobQueue:
+    """In-process jobs by default; the taskiq worker's queue when JOB_BROKER names a broker."""
+    if settings.job_broker == "inprocess":
+        return InProcessJobs(functools.partial(run_import, storage=storage, limits=limits))
+    from graphql_api.worker import TaskiqJobs
+
+    return TaskiqJobs()
+
+
+async def _sweep(jobs: JobQueue) -> None:
+    """Resume the imports a stopped process left unfinished, now and every minute."""
+    while True:
+        try:
+            await resume_stale_imports(jobs)
+        except Exception:
+            log.exception("resuming imports failed")
+        await asyncio.sleep(SWEEP_SECONDS)
+
+
+async def _start(jobs: JobQueue) -> None:
+    if start := getattr(jobs, "startup", None):
+        await start()
+
+
+async def _stop(jobs: JobQueue) -> None:
+    for name in ("close", "shutdown"):
+        if stop := getattr(jobs, name, None):
+            await stop()
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -65,14 +103,19 @@ def create_app(
     sms: SmsSender | None = None,
     throttle: Throttle | None = None,
     storage: Storage | None = None,
+    jobs: JobQueue | None = None,
 ) -> Starlette:
     """The app; ``init_orm=False`` when the caller (a test) has initialised Tortoise already."""
     settings = settings or Settings.from_env()
+    storage = storage or LocalFolderStorage(settings.files_dir)
+    limits = ImportLimits(settings.import_max_rows, settings.import_chunk_rows)
     services = Services(
         settings=settings,
         sms_sender=sms or sms_sender(settings.sms_sender),
         throttle=throttle or Throttle(settings.rate_limit_storage),
-        storage=storage or LocalFolderStorage(settings.files_dir),
+        storage=storage,
+        jobs=jobs or job_queue(settings, storage, limits),
+        imports=limits,
     )
     graphql = CreditBankGraphQL(services)
 
@@ -82,7 +125,16 @@ def create_app(
             yield
             return
         async with RegisterTortoise(app, config=settings.tortoise, generate_schemas=False):
-            yield
+            sweeper = None
+            if isinstance(services.jobs, InProcessJobs):
+                sweeper = asyncio.create_task(_sweep(services.jobs))
+            await _start(services.jobs)
+            try:
+                yield
+            finally:
+                if sweeper is not None:
+                    sweeper.cancel()
+                await _stop(services.jobs)
 
     middleware = [Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)]
     if settings.allowed_origins:
@@ -100,6 +152,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", _health),
             Route("/files/{id:uuid}", download_file, methods=["GET"]),
+            Route("/templates/{kind}.xlsx", download_template, methods=["GET"]),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -1,4 +1,5 @@
-"""Command line: ``python -m graphql_api.cli migrate | create-admin | demo | schema | serve``."""
+"""Command line: ``python -m graphql_api.cli migrate | create-admin | demo | run-imports |
+schema``."""
 
 from __future__ import annotations
 
@@ -77,6 +78,31 @@ async def demo(settings: Settings) -> None:
     print()
 
 
+async def run_imports(settings: Settings, job_ids: list[str], force: bool) -> None:
+    """Run import jobs here and now: the given ones, or every one left unfinished."""
+    import uuid
+
+    from models import ImportJob, ImportStatus
+    from resolvers.imports import ImportLimits, run_import
+    from resolvers.storage import LocalFolderStorage
+
+    storage = LocalFolderStorage(settings.files_dir)
+    limits = ImportLimits(settings.import_max_rows, settings.import_chunk_rows)
+    async with orm(settings):
+        ids = [uuid.UUID(value) for value in job_ids] or await ImportJob.filter(
+            status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
+        ).values_list("id", flat=True)
+        for job_id in ids:
+            job = await run_import(job_id, storage, limits, force=force)
+            if job is None:
+                print(f"{job_id}: finished already or running elsewhere (use --force)")
+            else:
+                print(
+                    f"{job_id}: {job.status.label}, {job.imported_count} imported, "
+                    f"{job.refused_count} refused {job.failure}"
+                )
+
+
 def export_schema() -> str:
     from graphql_api.schema import schema
 
@@ -91,6 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     admin.add_argument("--username", required=True)
     admin.add_argument("--name", default="学分银行管理员")
     commands.add_parser("demo", help="load demo data (idempotent) and print the demo logins")
+    imports = commands.add_parser(
+        "run-imports", help="run import jobs now (the given ids, or all unfinished ones)"
+    )
+    imports.add_argument("job_ids", nargs="*")
+    imports.add_argument(
+        "--force", action="store_true", help="also take jobs that look as if still running"
+    )
     schema_cmd = commands.add_parser("schema", help="write the schema to schema.graphql")
     schema_cmd.add_argument("--check", action="store_true", help="fail when it has drifted")
     args = parser.parse_args(argv)
@@ -112,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(create_admin(settings, args.username, args.name))
     elif args.command == "demo":
         asyncio.run(demo(settings))
+    elif args.command == "run-imports":
+        asyncio.run(run_imports(settings, args.job_ids, args.force))
     return 0
 
 

@@ -13,6 +13,8 @@ from strawberry.types import Info as _Info
 from graphql_api.dataloaders import Loaders
 from notifications.sms import SmsSender
 from resolvers.actors import Actor
+from resolvers.imports import ImportLimits
+from resolvers.jobs import JobQueue
 from resolvers.storage import Storage
 from resolvers.throttle import Throttle
 
@@ -28,6 +30,8 @@ class Services:
     sms_sender: SmsSender
     throttle: Throttle
     storage: Storage
+    jobs: JobQueue
+    imports: ImportLimits
 
 
 @dataclass

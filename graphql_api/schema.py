@@ -21,9 +21,11 @@ from graphql_api.audit.queries import AuditQuery
 from graphql_api.catalogue.mutations import CatalogueMutation
 from graphql_api.catalogue.queries import CatalogueQuery
 from graphql_api.errors import should_mask
+from graphql_api.exports.mutations import ExportMutation
 from graphql_api.feedback.mutations import FeedbackMutation
 from graphql_api.feedback.queries import FeedbackQuery
 from graphql_api.files.mutations import FileMutation
+from graphql_api.imports.schema import ImportMutation, ImportQuery
 from graphql_api.institutions.mutations import InstitutionMutation
 from graphql_api.institutions.queries import InstitutionQuery
 from graphql_api.learner_accounts.mutations import LearnerAccountMutation
@@ -50,6 +52,7 @@ class Query(
     TaxonomyQuery,
     AchievementQuery,
     LearnerAccountQuery,
+    ImportQuery,
 ):
     pass
 
@@ -65,6 +68,8 @@ class Mutation(
     TaxonomyMutation,
     AchievementMutation,
     LearnerAccountMutation,
+    ExportMutation,
+    ImportMutation,
 ):
     pass
 

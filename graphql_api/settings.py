@@ -9,6 +9,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from tortoise.backends.base.config_generator import expand_db_url
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -21,9 +22,41 @@ def _default_database_url() -> str:
     return f"sqlite://{_var_dir() / 'creditbank.sqlite3'}"
 
 
+# The embedded database's settings, unless the URL sets them: in WAL mode NORMAL syncs keep the
+# file consistent without an fsync per commit; a 64 MB page cache holds the indexes a large
+# import writes into; a second process (the import runner) waits for the lock, not fails.
+SQLITE_PRAGMAS = {
+    "synchronous": "NORMAL",
+    "cache_size": "-65536",
+    "busy_timeout": "5000",
+    "wal_autocheckpoint": "20000",
+}
+
+
+# PostgreSQL: a statement prepared while a table was small keeps its plan (a sequential scan)
+# once the server switches to a generic plan; an import that grows the table from nothing then
+# slows down with every chunk. Plans made for each execution follow the table as it grows.
+POSTGRES_SETTINGS = {"plan_cache_mode": "force_custom_plan"}
+
+
+def _connection(database_url: str) -> str | dict:
+    if database_url.startswith(("postgres://", "postgresql://")):
+        connection = expand_db_url(database_url)
+        settings = connection["credentials"].setdefault("server_settings", {})
+        for name, value in POSTGRES_SETTINGS.items():
+            settings.setdefault(name, value)
+        return connection
+    if not database_url.startswith("sqlite://") or ":memory:" in database_url:
+        return database_url
+    connection = expand_db_url(database_url)
+    for pragma, value in SQLITE_PRAGMAS.items():
+        connection["credentials"].setdefault(pragma, value)
+    return connection
+
+
 def tortoise_config(database_url: str) -> dict:
     return {
-        "connections": {"default": database_url},
+        "connections": {"default": _connection(database_url)},
         "apps": {
             "models": {
                 "models": ["models"],
@@ -90,6 +123,9 @@ class Settings:
     trusted_proxies: list[str] = field(default_factory=list)
     files_dir: Path = field(default_factory=lambda: _var_dir() / "files")
     max_request_bytes: int = 12 * 1024 * 1024
+    job_broker: str = "inprocess"  # or a Redis URL: jobs go to the taskiq worker
+    import_max_rows: int = 200_000
+    import_chunk_rows: int = 2000
 
     @property
     def production(self) -> bool:
@@ -114,6 +150,9 @@ class Settings:
             trusted_proxies=_list("TRUSTED_PROXIES", []),
             files_dir=Path(os.environ.get("FILES_DIR", _var_dir() / "files")),
             max_request_bytes=int(os.environ.get("MAX_REQUEST_MB", "12")) * 1024 * 1024,
+            job_broker=os.environ.get("JOB_BROKER", "inprocess"),
+            import_max_rows=int(os.environ.get("IMPORT_MAX_ROWS", "200000")),
+            import_chunk_rows=int(os.environ.get("IMPORT_CHUNK_ROWS", "2000")),
         )
 
 

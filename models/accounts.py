@@ -53,7 +53,7 @@ class Learner(Model):
     created_by_institution = fields.ForeignKeyField(
         "models.Institution", related_name=False, null=True, on_delete=fields.SET_NULL
     )
-    import_job_id = fields.UUIDField(null=True, db_index=True)  # the import that created it
+    import_job_id = fields.UUIDField(null=True)  # the import that created it
     wechat_openid = fields.CharField(max_length=64, null=True, unique=True)
     failed_logins = fields.IntField(default=0)
     locked_until = fields.DatetimeField(null=True)
@@ -64,4 +64,5 @@ class Learner(Model):
     class Meta:
         table = "learner"
         unique_together = (("id_type", "id_number"),)
+        indexes = (("created_by_institution_id", "agreement_user_number"), ("import_job_id",))
         ordering = ["created_at", "id"]

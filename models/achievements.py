@@ -56,13 +56,17 @@ class InstitutionAchievement(Model):
     recognition_note = fields.CharField(max_length=500, default="")
     recognised_at = fields.DatetimeField(null=True)
     created_by_id = fields.UUIDField()
-    import_job_id = fields.UUIDField(null=True, db_index=True)  # the import that wrote it
+    import_job_id = fields.UUIDField(null=True)  # the import that wrote it
     created_at = fields.DatetimeField(auto_now_add=True)  # 入库时间
 
     class Meta:
         table = "institution_achievement"
         ordering = ["-created_at", "id"]
-        indexes = (("institution_id", "created_at"), ("recognition_status", "subtype_id"))
+        indexes = (
+            ("institution_id", "created_at"),
+            ("recognition_status", "subtype_id"),
+            ("import_job_id",),
+        )
 
 
 class LearnerAchievement(Model):
@@ -99,7 +103,7 @@ class LearnerAchievement(Model):
     withdrawn_at = fields.DatetimeField(null=True)
     created_by_kind = fields.CharField(max_length=20)
     created_by_id = fields.UUIDField(null=True)
-    import_job_id = fields.UUIDField(null=True, db_index=True)  # the import that wrote it
+    import_job_id = fields.UUIDField(null=True)  # the import that wrote it
     created_at = fields.DatetimeField(auto_now_add=True)
     stored_at = fields.DatetimeField(null=True)
     updated_at = fields.DatetimeField(auto_now=True)
@@ -108,4 +112,4 @@ class LearnerAchievement(Model):
         table = "learner_achievement"
         ordering = ["-created_at", "id"]
         unique_together = (("learner_id", "catalogue_entry_id", "certificate_number"),)
-        indexes = (("learner_id", "status"), ("institution_id", "created_at"))
+        indexes = (("learner_id", "status"), ("institution_id", "created_at"), ("import_job_id",))

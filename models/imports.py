@@ -40,6 +40,7 @@ class ImportJob(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     institution_id = fields.UUIDField()
+    operator_kind = fields.CharField(max_length=20)  # institution_user or api_token
     operator_id = fields.UUIDField()
     operator_name = fields.CharField(max_length=50)  # 操作人, as shown in the record
     kind = fields.CharEnumField(ImportKind, max_length=30)
@@ -57,6 +58,7 @@ class ImportJob(Model):
     refused_count = fields.IntField(default=0)
     imported_file_id = fields.UUIDField(null=True)
     refused_file_id = fields.UUIDField(null=True)
+    refused_rows = fields.JSONField(default=list)  # sheet row numbers, to tell imported ones
     failure = fields.CharField(max_length=500, default="")  # why the whole file was refused
     attempts = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)  # 导入时间

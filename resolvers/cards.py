@@ -24,5 +24,5 @@ def is_valid_card_number(number: str) -> bool:
 
 
 def new_card_number() -> str:
-    body = CARD_PREFIX + "".join(str(secrets.randbelow(10)) for _ in range(11))
+    body = f"{CARD_PREFIX}{secrets.randbelow(10**11):011d}"
     return body + luhn_check_digit(body)

@@ -4,21 +4,32 @@ Idempotent: running it again changes nothing that exists."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from models import (
+    AchievementSource,
+    AchievementStatus,
+    AchievementSubtype,
     IdType,
     Institution,
+    InstitutionAchievement,
     InstitutionKind,
     InstitutionStatus,
     InstitutionUser,
     Learner,
+    LearnerAchievement,
     LearnerStatus,
+    RecognitionStatus,
 )
+from resolvers.achievement_details import TermBook, validate_details
 from resolvers.admins import create_administrator
 from resolvers.clock import now
+from resolvers.errors import Problems
 from resolvers.learners import create_with_card
 from resolvers.passwords import hash_password
 from resolvers.validation import credit_code_check_char, resident_id_check_char
@@ -88,6 +99,82 @@ LEARNERS = [
 ]
 
 
+# The first school's recognised catalogue (subtype, name, details, credits), and who holds what.
+CATALOGUE: list[tuple[str, str, dict[str, Any], Decimal]] = [
+    (
+        "higher_diploma",
+        "经济统计学毕业证书(本科)",
+        {
+            "level": "bachelor",
+            "discipline": "economics",
+            "discipline_class": "经济学类",
+            "major": "经济统计学",
+            "graduation_conclusion": "graduated",
+            "schooling_years": "4",
+            "min_graduation_credits": "160",
+        },
+        Decimal(10),
+    ),
+    (
+        "higher_course",
+        "统计学原理",
+        {"course_code": "STAT101", "original_hours": 48, "original_credits": "3"},
+        Decimal(3),
+    ),
+]
+HOLDINGS = [("张三", 0, "CSUST-2016-0001"), ("李四", 1, "CSUST-C-0002")]
+
+
+async def _demo_achievements(institution: Institution, creator: InstitutionUser) -> None:
+    """A recognised catalogue for the first school, and deposits for two learners."""
+    if await InstitutionAchievement.exists(institution_id=institution.id):
+        return
+    terms = await TermBook.load()
+    entries = []
+    for code, name, values, credits in CATALOGUE:
+        subtype = await AchievementSubtype.get(code=code)
+        problems = Problems()
+        details = validate_details(subtype.detail_schema, values, terms, problems)
+        problems.raise_if_any()
+        entries.append(
+            await InstitutionAchievement.create(
+                institution=institution,
+                subtype_id=code,
+                category_id=subtype.category_id,
+                name=name,
+                issuer_name=institution.name,
+                details=details,
+                introduction=f"{institution.name}{name}",
+                recognition_status=RecognitionStatus.RECOGNISED,
+                credits=credits,
+                recognised_at=now(),
+                created_by_id=creator.id,
+            )
+        )
+    for learner_name, index, number in HOLDINGS:
+        learner = await Learner.get(name=learner_name, id_type=IdType.RESIDENT_ID)
+        entry = entries[index]
+        await LearnerAchievement.create(
+            learner_id=learner.id,
+            catalogue_entry_id=entry.id,
+            institution_id=institution.id,
+            subtype_id=entry.subtype_id,
+            category_id=entry.category_id,
+            name=entry.name,
+            issuer_name=entry.issuer_name,
+            details=entry.details,
+            introduction=entry.introduction,
+            certificate_number=number,
+            issue_date=dt.date(2020, 6, 30),
+            source=AchievementSource.INSTITUTION,
+            status=AchievementStatus.STORED,
+            credits=entry.credits,
+            created_by_kind="institution_user",
+            created_by_id=creator.id,
+            stored_at=now(),
+        )
+
+
 async def load_demo_data() -> dict[str, list[str]]:
     """Create what is missing; returns the demo logins to print."""
     password_hash = await hash_password(DEMO_PASSWORD)
@@ -140,4 +227,6 @@ async def load_demo_data() -> dict[str, list[str]]:
                 logins["learners"].append(f"{name}: {id_number} or {phone} / {DEMO_PASSWORD}")
             else:
                 logins["learners"].append(f"{name}: {id_number} (inactive, to be claimed)")
+        first = await Institution.get(credit_code=INSTITUTIONS[0].credit_code)
+        await _demo_achievements(first, await InstitutionUser.get(institution=first, is_main=True))
     return logins

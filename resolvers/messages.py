@@ -10,8 +10,10 @@ from tortoise.transactions import in_transaction
 
 from models import Message, RecipientKind
 from resolvers.actors import Actor, ActorKind
+from resolvers.bulk_rows import insert_rows
 from resolvers.clock import now
 from resolvers.errors import DomainError, ErrorCode
+from resolvers.ids import time_ordered_id
 from resolvers.pages import paginate
 
 
@@ -32,19 +34,24 @@ async def notify(*notices: Notice) -> None:
     """Write messages; call inside the transaction of the change that causes them."""
     if not notices:
         return
-    await Message.bulk_create(
+    moment = now()
+    await insert_rows(
+        Message,
         [
-            Message(
-                recipient_kind=n.recipient_kind,
-                recipient_id=n.recipient_id,
-                event=n.event,
-                title=n.title[:100],
-                body=n.body,
-                link=n.link[:200],
-                object_id=n.object_id,
-            )
+            {
+                "id": time_ordered_id(),
+                "recipient_kind": n.recipient_kind,
+                "recipient_id": n.recipient_id,
+                "event": n.event,
+                "title": n.title[:100],
+                "body": n.body,
+                "link": n.link[:200],
+                "object_id": n.object_id,
+                "created_at": moment,
+                "read_at": None,
+            }
             for n in notices
-        ]
+        ],
     )
 
 

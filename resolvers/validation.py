@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from operator import mul
 
 from models import IdType
 from resolvers.errors import ErrorCode, Problems
@@ -26,7 +27,7 @@ _POSTCODE = re.compile(r"\d{6}")
 
 def resident_id_check_char(first17: str) -> str:
     """The GB 11643 check character for the first 17 digits of a resident ID number."""
-    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    total = sum(map(mul, map(int, first17), _ID_WEIGHTS))  # first17 is 17 digits
     return _ID_CHECK[total % 11]
 
 

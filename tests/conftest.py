@@ -19,6 +19,7 @@ from tortoise.contrib.test import truncate_all_models
 from tortoise.migrations.api.migrate import migrate
 
 from graphql_api.app import create_app
+from graphql_api.context import Services
 from graphql_api.settings import Settings, tortoise_config
 from notifications.sms import MemorySmsSender
 from resolvers import passwords
@@ -92,6 +93,7 @@ class Api:
     client: httpx.AsyncClient
     sms: MemorySmsSender
     token: str | None = None
+    services: Services | None = None
 
     async def post(
         self, query: str, variables: dict | None = None, token: str | None = None, **kwargs: Any
@@ -118,7 +120,7 @@ class Api:
         return body["data"]
 
     def as_(self, token: str | None) -> Api:
-        return Api(self.client, self.sms, token)
+        return Api(self.client, self.sms, token, self.services)
 
     def last_code(self, phone: str) -> str:
         text = self.sms.last_text(phone)
@@ -150,4 +152,5 @@ async def api(db: str, settings: Settings) -> AsyncIterator[Api]:
     app = create_app(settings, init_orm=False, sms=sms, throttle=Throttle(limits=generous))
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield Api(client, sms)
+        yield Api(client, sms, services=app.state.services)
+    await app.state.services.jobs.close()

@@ -1,0 +1,252 @@
+"""批量导入 in GraphQL: templates, the upload that starts an import, and the import records
+with their progress and the two result workbooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import strawberry
+from strawberry.file_uploads import Upload
+
+from graphql_api.common import Page, parse_id, shown
+from graphql_api.context import Info
+from graphql_api.errors import FieldError, PublicError, field_errors
+from graphql_api.permissions import IsInstitution
+from models import ImportJob
+from models import ImportKind as _ImportKind
+from models import ImportStatus as _ImportStatus
+from models import MatchBy as _MatchBy
+from resolvers import imports
+from resolvers.errors import DomainError, ErrorCode
+from resolvers.files import MAX_FILE_SIZE, sign_download
+
+ImportKind = strawberry.enum(_ImportKind, name="ImportKind", description="导入模板的种类")
+ImportStatus = strawberry.enum(_ImportStatus, name="ImportStatus", description="导入状态")
+MatchBy = strawberry.enum(
+    _MatchBy, name="ImportMatchBy", description="按协议单位用户号或证件号码导入"
+)
+
+
+@strawberry.type(name="ImportRecord", description="导入记录: one uploaded workbook and its result.")
+class ImportRecordType:
+    id: strawberry.ID
+    kind: ImportKind  # type: ignore[valid-type]
+    status: ImportStatus  # type: ignore[valid-type]
+    operator_name: str = strawberry.field(description="操作人")
+    created_at: dt.datetime = strawberry.field(description="导入时间")
+    finished_at: dt.datetime | None
+    filename: str
+    subtype: str | None = strawberry.field(description="机构成果: the subtype imported.")
+    catalogue_entry_id: strawberry.ID | None = strawberry.field(description="学员成果: the entry.")
+    total_rows: int = strawberry.field(description="Data rows in the file, once read.")
+    processed_rows: int = strawberry.field(description="Rows checked and written so far.")
+    imported_count: int = strawberry.field(description="成功导入符合要求数据 (条)")
+    refused_count: int = strawberry.field(description="未导入不符合要求数据 (条)")
+    failure: str = strawberry.field(description="Why the whole file was refused, if it was.")
+    _row: strawberry.Private[ImportJob]
+
+    @strawberry.field(description="中文 label of the kind.")
+    def kind_label(self) -> str:
+        return self._row.kind.label
+
+    @strawberry.field(description="中文 label of the status.")
+    def status_label(self) -> str:
+        return self._row.status.label
+
+    @strawberry.field(description="Progress from 0 to 1.")
+    def progress(self) -> float:
+        row = self._row
+        if row.status == _ImportStatus.FINISHED:
+            return 1.0
+        return row.processed_rows / row.total_rows if row.total_rows else 0.0
+
+    @strawberry.field(description="导入详情, as the record list shows it.")
+    def summary(self) -> str:
+        row = self._row
+        if row.status == _ImportStatus.FAILED:
+            return f"导入失败：{row.failure}"
+        if row.status != _ImportStatus.FINISHED:
+            return f"{row.status.label}（已处理{row.processed_rows}/{row.total_rows or '?'}条）"
+        return (
+            f"成功导入符合要求数据{row.imported_count}条；未导入不符合要求数据{row.refused_count}条"
+        )
+
+    def _link(self, info: Info, file_id) -> str | None:
+        if file_id is None:
+            return None
+        return sign_download(file_id, info.context.actor, info.context.services.settings.secret_key)
+
+    @strawberry.field(
+        description="The imported rows as a workbook (link valid five minutes), once made: "
+        "null until `importRecordImportedRows` has made it."
+    )
+    def imported_rows_url(self, info: Info) -> str | None:
+        return self._link(info, self._row.imported_file_id)
+
+    @strawberry.field(
+        description="The refused rows with a 未导入原因 column naming each bad field."
+    )
+    def refused_rows_url(self, info: Info) -> str | None:
+        return self._link(info, self._row.refused_file_id)
+
+    @classmethod
+    def from_model(cls, row: ImportJob) -> ImportRecordType:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            kind=row.kind,
+            status=row.status,
+            operator_name=row.operator_name,
+            created_at=shown(row.created_at),  # type: ignore[arg-type]
+            finished_at=shown(row.finished_at),
+            filename=row.filename,
+            subtype=row.subtype_code or None,
+            catalogue_entry_id=(
+                strawberry.ID(str(row.catalogue_entry_id)) if row.catalogue_entry_id else None
+            ),
+            total_rows=row.total_rows,
+            processed_rows=row.processed_rows,
+            imported_count=row.imported_count,
+            refused_count=row.refused_count,
+            failure=row.failure,
+            _row=row,
+        )
+
+
+@strawberry.input(description="导入提交: the template kind, its target and the workbook.")
+class ImportStartInput:
+    kind: ImportKind  # type: ignore[valid-type]
+    file: Upload
+    subtype: str | None = strawberry.field(
+        default=None, description="机构成果: the subtype code whose template was filled."
+    )
+    catalogue_entry_id: strawberry.ID | None = strawberry.field(
+        default=None, description="学员成果: the catalogue entry the learners hold."
+    )
+    match_by: MatchBy = strawberry.field(  # type: ignore[valid-type]
+        default=_MatchBy.ID_NUMBER, description="个人培训成果: how rows name their learner."
+    )
+
+
+@strawberry.type
+class ImportStartPayload:
+    errors: list[FieldError]
+    record: ImportRecordType | None = None
+    already_imported: bool = strawberry.field(
+        default=False,
+        description="True when this very file was uploaded before for the same target: the "
+        "earlier record is returned and nothing is imported twice.",
+    )
+
+
+@strawberry.type
+class ImportRowsPayload:
+    errors: list[FieldError]
+    download_url: str | None = strawberry.field(
+        default=None, description="Valid five minutes, with the same Authorization header."
+    )
+
+
+@strawberry.type
+class ImportQuery:
+    @strawberry.field(
+        description="Institutions: 导入记录 of the past year, newest first; filter by kind and, "
+        "for learner achievements, by catalogue entry.",
+        permission_classes=[IsInstitution],
+    )
+    async def import_records(
+        self,
+        info: Info,
+        page: int = 1,
+        page_size: int = 10,
+        kind: ImportKind | None = None,  # type: ignore[valid-type]
+        catalogue_entry_id: strawberry.ID | None = None,
+    ) -> Page[ImportRecordType]:
+        try:
+            entry = parse_id(catalogue_entry_id, "catalogueEntryId") if catalogue_entry_id else None
+            rows, total = await imports.list_records(
+                info.context.actor, page, page_size, kind, entry
+            )
+        except DomainError as error:
+            raise PublicError(error) from error
+        return Page(
+            items=[ImportRecordType.from_model(row) for row in rows],
+            total_count=total,
+            page=page,
+            page_size=page_size,
+        )
+
+    @strawberry.field(
+        description="Institutions: one import record, to poll its progress.",
+        permission_classes=[IsInstitution],
+    )
+    async def import_record(self, info: Info, id: strawberry.ID) -> ImportRecordType:
+        try:
+            row = await imports.get_record(info.context.actor, parse_id(id))
+        except DomainError as error:
+            raise PublicError(error) from error
+        return ImportRecordType.from_model(row)
+
+    @strawberry.field(
+        description="The address of an import template (.xlsx, no login needed): "
+        "`/templates/<kind>.xlsx`, with `?subtype=<code>` for catalogue entries."
+    )
+    def import_template_url(
+        self,
+        kind: ImportKind,  # type: ignore[valid-type]
+        subtype: str | None = None,
+    ) -> str:
+        query = f"?subtype={subtype}" if subtype else ""
+        return f"/templates/{kind.value}.xlsx{query}"
+
+
+@strawberry.type
+class ImportMutation:
+    @strawberry.mutation(
+        description="Institutions: 导入提交, a multipart request with the workbook (.xlsx, at "
+        "most 10 MB). The file is checked at once; the rows are imported in the background; "
+        "poll `importRecord` for progress.",
+        permission_classes=[IsInstitution],
+    )
+    async def import_start(self, info: Info, input: ImportStartInput) -> ImportStartPayload:
+        file = input.file
+        if not hasattr(file, "read"):
+            problem = DomainError.of(ErrorCode.REQUIRED, "请以multipart请求上传文件", "file")
+            return ImportStartPayload(errors=field_errors(problem))
+        services = info.context.services
+        try:
+            request = imports.ImportRequest(
+                kind=input.kind,
+                filename=getattr(file, "filename", None) or "import.xlsx",
+                data=await file.read(MAX_FILE_SIZE + 1),
+                subtype=input.subtype,
+                catalogue_entry_id=(
+                    parse_id(input.catalogue_entry_id, "catalogueEntryId")
+                    if input.catalogue_entry_id
+                    else None
+                ),
+                match_by=input.match_by,
+            )
+            job, earlier = await imports.start_import(
+                info.context.actor, request, services.storage, services.jobs, services.imports
+            )
+        except DomainError as error:
+            return ImportStartPayload(errors=field_errors(error))
+        return ImportStartPayload(
+            errors=[], record=ImportRecordType.from_model(job), already_imported=earlier
+        )
+
+    @strawberry.mutation(
+        description="Institutions: 成功导入的数据 of a finished import as a workbook, made on "
+        "the first request (seconds for a large import) and kept.",
+        permission_classes=[IsInstitution],
+    )
+    async def import_record_imported_rows(self, info: Info, id: strawberry.ID) -> ImportRowsPayload:
+        services = info.context.services
+        try:
+            file = await imports.imported_rows_file(
+                info.context.actor, parse_id(id), services.storage
+            )
+        except DomainError as error:
+            return ImportRowsPayload(errors=field_errors(error))
+        url = sign_download(file.id, info.context.actor, services.settings.secret_key)
+        return ImportRowsPayload(errors=[], download_url=url)
