@@ -12,7 +12,10 @@ from tortoise.models import Model
 from resolvers.clock import now
 
 BATCH = 1000
-_PER_ROW = object()  # a default drawn for each row (a new id, the current time)
+_PER_ROW = object()
+# Conversions take the model instance for auto-now fields; rows are not instances, and every
+# time is given, so there is none to pass.
+_NO_INSTANCE: Any = None  # a default drawn for each row (a new id, the current time)
 
 
 def _constant_default(field: Any) -> Any:
@@ -21,7 +24,7 @@ def _constant_default(field: Any) -> Any:
         return _PER_ROW
     if field.default is None and getattr(field, "auto_now_add", False):
         return _PER_ROW
-    return field.to_db_value(field.default, None)
+    return field.to_db_value(field.default, _NO_INSTANCE)
 
 
 def _row_default(field: Any) -> Any:
@@ -53,15 +56,17 @@ async def insert_rows(model: type[Model], rows: Sequence[dict[str, Any]]) -> Non
                         line.append(converted[name, value])
                     except KeyError:
                         line.append(
-                            converted.setdefault((name, value), field.to_db_value(value, None))
+                            converted.setdefault(
+                                (name, value), field.to_db_value(value, _NO_INSTANCE)
+                            )
                         )
                     except TypeError:  # not hashable (a JSON value)
-                        line.append(field.to_db_value(value, None))
+                        line.append(field.to_db_value(value, _NO_INSTANCE))
                 else:
                     if name not in defaults:
                         defaults[name] = _constant_default(field)
                     if defaults[name] is _PER_ROW:
-                        line.append(field.to_db_value(_row_default(field), None))
+                        line.append(field.to_db_value(_row_default(field), _NO_INSTANCE))
                     else:
                         line.append(defaults[name])
             values.append(line)

@@ -89,5 +89,4 @@ class CatalogueRows:
             )
             outcome.imported.append(row)
         await InstitutionAchievement.bulk_create(entries)
-        outcome.written = len(entries)
         return outcome

@@ -8,7 +8,6 @@ import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from models import TermKind
 from resolvers.achievement_details import TermBook
 from resolvers.errors import ErrorCode, Problems
 from resolvers.import_layouts import Column, ColumnKind
@@ -112,10 +111,6 @@ def _choice(column: Column, text: str, terms: TermBook, problems: Problems) -> s
         problems.add(column.label, ErrorCode.INVALID, f"“{text}”不在下拉选项中")
         return None
     return text
-
-
-def term_label(terms: TermBook, kind: TermKind, code: str | None) -> str:
-    return (terms.label(kind, code) or "") if code else ""
 
 
 def reason_of(problems: Problems) -> str:

@@ -174,7 +174,6 @@ class DepositRows:
         await insert_learners(new_learners)
         await insert_rows(LearnerAchievement, achievements)
         await notify(*_deposit_notices(self._institution, job, written))
-        outcome.written = len(achievements)
         return outcome
 
 
@@ -249,7 +248,7 @@ class CommunityResultRows:
         label = "协议单位用户号" if self._by_number else "证件号码"
         for row in rows:
             values = row.values
-            learner_id = learners.get(row.group)  # type: ignore[arg-type]
+            learner_id = learners.get(str(row.group))
             if learner_id is None:
                 row.refuse(label, ErrorCode.NOT_FOUND, "未找到对应的学习账户，请先导入学习账户信息")
                 outcome.refused.append(row)
@@ -289,5 +288,4 @@ class CommunityResultRows:
             outcome.imported.append(row)
         await insert_rows(LearnerAchievement, achievements)
         await notify(*_deposit_notices(self._institution, job, written))
-        outcome.written = len(achievements)
         return outcome

@@ -83,7 +83,6 @@ class LearnerAccountRows:
             created.append(new_learner(job, **self._fields(row.values)))
             outcome.imported.append(row)
         await insert_learners(created)
-        outcome.written = len(created)
         return outcome
 
     async def _user_numbers_taken(self, rows: list[CheckedRow], job: ImportJob) -> set[str]:

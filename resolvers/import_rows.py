@@ -53,7 +53,6 @@ class CheckedRow:
 class ChunkOutcome:
     imported: list[CheckedRow] = field(default_factory=list)
     refused: list[CheckedRow] = field(default_factory=list)
-    written: int = 0  # rows this run wrote now (the rest were already written by an earlier run)
 
 
 class KindHandler(Protocol):
@@ -163,11 +162,10 @@ async def insert_learners(learners: list[dict[str, Any]]) -> None:
         numbers = [learner["card_number"] for learner in pending]
         clashes = taken.intersection(numbers)
         for start in range(0, len(numbers), _LOOKUP_BATCH):
-            clashes |= set(
-                await Learner.filter(
-                    card_number__in=numbers[start : start + _LOOKUP_BATCH]
-                ).values_list("card_number", flat=True)
-            )
+            found = await Learner.filter(
+                card_number__in=numbers[start : start + _LOOKUP_BATCH]
+            ).values_list("card_number", flat=True)
+            clashes.update(str(number) for number in found)
         retry = []
         for learner in pending:
             if learner["card_number"] in clashes:

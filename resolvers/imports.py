@@ -165,7 +165,11 @@ async def start_import(
         max_rows=limits.max_rows,
     )
     digest = hashlib.sha256(request.data).hexdigest()
-    lookup = {"institution_id": institution_id, "target_key": target.key, "sha256": digest}
+    lookup: dict[str, Any] = {
+        "institution_id": institution_id,
+        "target_key": target.key,
+        "sha256": digest,
+    }
     if (earlier := await ImportJob.get_or_none(**lookup)) is not None:
         return earlier, True
     try:
@@ -445,7 +449,7 @@ async def resume_stale_imports(queue: JobQueue) -> int:
         | Q(status=ImportStatus.QUEUED, created_at__lt=cutoff)
     ).values_list("id", flat=True)
     for job_id in ids:
-        await queue.enqueue_import(job_id)
+        await queue.enqueue_import(uuid.UUID(str(job_id)))
     return len(ids)
 
 
