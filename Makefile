@@ -42,7 +42,7 @@ test-postgres: install
 	fi
 
 lint: install
-	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff check --no-cache .
 
 schema: install
 	$(PY) -m graphql_api.cli schema

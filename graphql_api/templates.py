@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 from urllib.parse import quote
 
-from resolvers.workbook_writer import template_workbook
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from models import AchievementSubtype, ImportKind
 from resolvers.achievement_details import TermBook
 from resolvers.import_layouts import FIXED_LAYOUTS, Layout, catalogue_layout
+from resolvers.workbook_writer import template_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
