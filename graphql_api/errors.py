@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
 
 from resolvers.errors import DomainError
 from resolvers.errors import ErrorCode as DomainErrorCode
@@ -25,13 +26,26 @@ class NotAuthenticated(GraphQLError):
         super().__init__("请先登录", extensions={"code": "UNAUTHENTICATED"})
 
 
-class PublicError(GraphQLError):
-    """A domain error raised from a query: shown to the client as it is."""
+def _from_domain(error: GraphQLError) -> bool:
+    return isinstance(error.original_error, DomainError)
 
-    def __init__(self, error: DomainError) -> None:
-        first = error.problems[0]
-        super().__init__(
-            str(error),
+
+class DomainErrorsShown(MaskErrors):
+    """A query's resolver raises the use-case's DomainError as it is; the client sees its
+    message, with the first problem's code and field as extensions. (Mutations answer with
+    typed payload errors instead.)"""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=_from_domain)
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        domain = error.original_error
+        assert isinstance(domain, DomainError)
+        first = domain.problems[0]
+        return GraphQLError(
+            str(domain),
+            nodes=error.nodes,
+            path=error.path,
             extensions={"code": first.code.value.upper(), "field": first.field},
         )
 

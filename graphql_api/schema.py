@@ -20,7 +20,7 @@ from graphql_api.achievements.queries import AchievementQuery
 from graphql_api.audit.queries import AuditQuery
 from graphql_api.catalogue.mutations import CatalogueMutation
 from graphql_api.catalogue.queries import CatalogueQuery
-from graphql_api.errors import should_mask
+from graphql_api.errors import DomainErrorsShown, should_mask
 from graphql_api.exports.mutations import ExportMutation
 from graphql_api.feedback.mutations import FeedbackMutation
 from graphql_api.feedback.queries import FeedbackQuery
@@ -90,6 +90,7 @@ def build_schema(*, mask_errors: bool = True, max_depth: int = MAX_DEPTH) -> str
         lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        DomainErrorsShown,
     ]
     if mask_errors:
         extensions.append(lambda: MaskErrors(should_mask_error=should_mask))

@@ -91,6 +91,17 @@ async def test_unexpected_errors_are_masked_and_logged(api, monkeypatch, caplog)
     assert "hunter2" in caplog.text
 
 
+async def test_a_query_s_domain_error_is_shown_with_its_code_and_field(api, caplog):
+    admin = await admins.Administrator.create(username="root2", name="管理员")
+    token = await admins.issue_admin_token(admin)
+    body = (await api.post('{ catalogueEntry(id: "not-an-id") { id } }', token=token)).json()
+    (error,) = body["errors"]
+    assert error["message"] == "ID格式不正确"
+    assert error["extensions"] == {"code": "INVALID", "field": "id"}
+    assert error["path"] == ["catalogueEntry"]
+    assert "ID格式不正确" not in caplog.text  # an answer, not an incident
+
+
 @pytest.mark.parametrize("header", ["Bearer nonsense", "Bearer ", "Basic abc", "cbs_x"])
 async def test_bad_tokens_are_anonymous(api, header):
     response = await api.client.post(

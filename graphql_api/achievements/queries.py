@@ -16,10 +16,8 @@ from graphql_api.achievements.types import (
 )
 from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
-from graphql_api.errors import PublicError
 from graphql_api.permissions import IsAdministrator, IsInstitution, IsLearner
 from resolvers import learner_achievements
-from resolvers.errors import DomainError
 
 
 @strawberry.type
@@ -49,12 +47,9 @@ class AchievementQuery:
             id_number=id_number,
             status=status,
         )
-        try:
-            rows, total = await learner_achievements.list_deposits(
-                info.context.actor, page, page_size, filters
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await learner_achievements.list_deposits(
+            info.context.actor, page, page_size, filters
+        )
         return achievement_page(rows, total, page, page_size)
 
     @strawberry.field(
@@ -63,10 +58,7 @@ class AchievementQuery:
         permission_classes=[IsInstitution],
     )
     async def deposited_achievement(self, info: Info, id: strawberry.ID) -> LearnerAchievementType:
-        try:
-            row = await learner_achievements.get_deposit(info.context.actor, parse_id(id))
-        except DomainError as error:
-            raise PublicError(error) from error
+        row = await learner_achievements.get_deposit(info.context.actor, parse_id(id))
         return LearnerAchievementType.from_model(row, detail=True)
 
     @strawberry.field(
@@ -88,11 +80,8 @@ class AchievementQuery:
         filters = learner_achievements.OwnFilter(
             name=name, category=category, subtype=subtype, obtained=obtained
         )
-        try:
-            rows, total = await learner_achievements.list_own(actor, page, page_size, filters)
-            counts = await learner_achievements.own_counts(actor, filters)
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await learner_achievements.list_own(actor, page, page_size, filters)
+        counts = await learner_achievements.own_counts(actor, filters)
         assert actor.id is not None
         return MyAchievementPage(
             items=[LearnerAchievementType.from_model(row) for row in rows],
@@ -108,10 +97,7 @@ class AchievementQuery:
         description="Learners: one of my achievements.", permission_classes=[IsLearner]
     )
     async def my_achievement(self, info: Info, id: strawberry.ID) -> LearnerAchievementType:
-        try:
-            row = await learner_achievements.get_own(info.context.actor, parse_id(id))
-        except DomainError as error:
-            raise PublicError(error) from error
+        row = await learner_achievements.get_own(info.context.actor, parse_id(id))
         return LearnerAchievementType.from_model(row, detail=True)
 
     @strawberry.field(
@@ -122,10 +108,5 @@ class AchievementQuery:
     async def pending_registrations(
         self, info: Info, page: int = 1, page_size: int = 20
     ) -> Page[LearnerAchievementType]:
-        try:
-            rows, total = await learner_achievements.list_pending(
-                info.context.actor, page, page_size
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await learner_achievements.list_pending(info.context.actor, page, page_size)
         return achievement_page(rows, total, page, page_size)

@@ -9,10 +9,8 @@ import strawberry
 from graphql_api.audit.types import AuditEntryType
 from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
-from graphql_api.errors import PublicError
 from graphql_api.permissions import IsAdministrator
 from resolvers.admins import audit_log
-from resolvers.errors import DomainError
 
 
 @strawberry.type
@@ -33,19 +31,16 @@ class AuditQuery:
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
     ) -> Page[AuditEntryType]:
-        try:
-            rows, total = await audit_log(
-                info.context.actor,
-                page=page,
-                page_size=page_size,
-                action=action,
-                object_id=parse_id(object_id, "objectId") if object_id else None,
-                actor_id=parse_id(actor_id, "actorId") if actor_id else None,
-                since=since,
-                until=until,
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await audit_log(
+            info.context.actor,
+            page=page,
+            page_size=page_size,
+            action=action,
+            object_id=parse_id(object_id, "objectId") if object_id else None,
+            actor_id=parse_id(actor_id, "actorId") if actor_id else None,
+            since=since,
+            until=until,
+        )
         return Page(
             items=[AuditEntryType.from_model(r) for r in rows],
             total_count=total,

@@ -15,10 +15,8 @@ from graphql_api.catalogue.types import (
 from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
 from graphql_api.enums import RecognitionStatus
-from graphql_api.errors import PublicError
 from graphql_api.permissions import IsAdministrator, IsAdministratorOrInstitution, IsInstitution
 from resolvers import catalogue
-from resolvers.errors import DomainError
 
 
 def _optional_id(value: strawberry.ID | None, field: str):
@@ -45,21 +43,18 @@ class CatalogueQuery:
             strawberry.ID | None, strawberry.argument(description="Administrators only.")
         ] = None,
     ) -> Page[CatalogueEntryType]:
-        try:
-            rows, total = await catalogue.list_entries(
-                info.context.actor,
-                page,
-                page_size,
-                catalogue.EntryFilter(
-                    name=name,
-                    category=category,
-                    subtype=subtype,
-                    recognition_status=recognition_status,
-                    institution_id=_optional_id(institution_id, "institutionId"),
-                ),
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await catalogue.list_entries(
+            info.context.actor,
+            page,
+            page_size,
+            catalogue.EntryFilter(
+                name=name,
+                category=category,
+                subtype=subtype,
+                recognition_status=recognition_status,
+                institution_id=_optional_id(institution_id, "institutionId"),
+            ),
+        )
         return Page(
             items=[CatalogueEntryType.from_model(r) for r in rows],
             total_count=total,
@@ -72,10 +67,7 @@ class CatalogueQuery:
         permission_classes=[IsAdministratorOrInstitution],
     )
     async def catalogue_entry(self, info: Info, id: strawberry.ID) -> CatalogueEntryType:
-        try:
-            row = await catalogue.get_entry(info.context.actor, parse_id(id))
-        except DomainError as error:
-            raise PublicError(error) from error
+        row = await catalogue.get_entry(info.context.actor, parse_id(id))
         return CatalogueEntryType.from_model(row)
 
     @strawberry.field(
@@ -90,16 +82,13 @@ class CatalogueQuery:
         subtype: str | None = None,
         institution_id: strawberry.ID | None = None,
     ) -> Page[CatalogueEntryType]:
-        try:
-            rows, total = await catalogue.recognition_queue(
-                info.context.actor,
-                page,
-                page_size,
-                subtype,
-                _optional_id(institution_id, "institutionId"),
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await catalogue.recognition_queue(
+            info.context.actor,
+            page,
+            page_size,
+            subtype,
+            _optional_id(institution_id, "institutionId"),
+        )
         return Page(
             items=[CatalogueEntryType.from_model(r) for r in rows],
             total_count=total,
@@ -121,19 +110,16 @@ class CatalogueQuery:
         subtype: str | None = None,
         institution_name: str | None = None,
     ) -> Page[PublicCatalogueEntryType]:
-        try:
-            rows, total = await catalogue.public_catalogue(
-                page,
-                page_size,
-                catalogue.PublicFilter(
-                    keyword=keyword,
-                    category=category,
-                    subtype=subtype,
-                    institution_name=institution_name,
-                ),
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await catalogue.public_catalogue(
+            page,
+            page_size,
+            catalogue.PublicFilter(
+                keyword=keyword,
+                category=category,
+                subtype=subtype,
+                institution_name=institution_name,
+            ),
+        )
         return Page(
             items=[PublicCatalogueEntryType.from_model(r) for r in rows],
             total_count=total,
@@ -147,10 +133,7 @@ class CatalogueQuery:
         permission_classes=[IsInstitution],
     )
     async def my_subtype_authorisations(self, info: Info) -> list[SubtypeAuthorisationType]:
-        try:
-            rows = await catalogue.list_authorisations(info.context.actor)
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows = await catalogue.list_authorisations(info.context.actor)
         return [SubtypeAuthorisationType.from_model(r) for r in rows]
 
     @strawberry.field(
@@ -160,10 +143,7 @@ class CatalogueQuery:
     async def subtype_authorisations(
         self, info: Info, institution_id: strawberry.ID | None = None
     ) -> list[SubtypeAuthorisationType]:
-        try:
-            rows = await catalogue.list_authorisations(
-                info.context.actor, _optional_id(institution_id, "institutionId")
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows = await catalogue.list_authorisations(
+            info.context.actor, _optional_id(institution_id, "institutionId")
+        )
         return [SubtypeAuthorisationType.from_model(r) for r in rows]

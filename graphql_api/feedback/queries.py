@@ -8,11 +8,9 @@ import strawberry
 
 from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
-from graphql_api.errors import PublicError
 from graphql_api.feedback.types import FeedbackStatus, ProblemFeedbackType, feedback_types
 from graphql_api.permissions import IsAdministratorOrInstitution, IsAuthenticated, IsLearner
 from resolvers import feedback
-from resolvers.errors import DomainError
 
 
 @strawberry.type
@@ -30,12 +28,9 @@ class FeedbackQuery:
         achievement_name: str | None = None,
         institution_name: str | None = None,
     ) -> Page[ProblemFeedbackType]:
-        try:
-            rows, total = await feedback.my_feedback(
-                info.context.actor, page, page_size, status, achievement_name, institution_name
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await feedback.my_feedback(
+            info.context.actor, page, page_size, status, achievement_name, institution_name
+        )
         return Page(
             items=await feedback_types(rows), total_count=total, page=page, page_size=page_size
         )
@@ -55,12 +50,9 @@ class FeedbackQuery:
         since: dt.date | None = None,
         until: dt.date | None = None,
     ) -> Page[ProblemFeedbackType]:
-        try:
-            rows, total = await feedback.feedback_queue(
-                info.context.actor, page, page_size, status, since, until
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await feedback.feedback_queue(
+            info.context.actor, page, page_size, status, since, until
+        )
         return Page(
             items=await feedback_types(rows), total_count=total, page=page, page_size=page_size
         )
@@ -71,9 +63,6 @@ class FeedbackQuery:
         permission_classes=[IsAuthenticated],
     )
     async def feedback(self, info: Info, id: strawberry.ID) -> ProblemFeedbackType:
-        try:
-            row = await feedback.visible_feedback(info.context.actor, parse_id(id))
-        except DomainError as error:
-            raise PublicError(error) from error
+        row = await feedback.visible_feedback(info.context.actor, parse_id(id))
         (item,) = await feedback_types([row])
         return item

@@ -10,7 +10,7 @@ from strawberry.file_uploads import Upload
 
 from graphql_api.common import Page, parse_id, shown
 from graphql_api.context import Info
-from graphql_api.errors import FieldError, PublicError, field_errors
+from graphql_api.errors import FieldError, field_errors
 from graphql_api.permissions import IsInstitution
 from models import ImportJob
 from models import ImportKind as _ImportKind
@@ -161,13 +161,8 @@ class ImportQuery:
         kind: ImportKind | None = None,  # type: ignore[valid-type]
         catalogue_entry_id: strawberry.ID | None = None,
     ) -> Page[ImportRecordType]:
-        try:
-            entry = parse_id(catalogue_entry_id, "catalogueEntryId") if catalogue_entry_id else None
-            rows, total = await imports.list_records(
-                info.context.actor, page, page_size, kind, entry
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        entry = parse_id(catalogue_entry_id, "catalogueEntryId") if catalogue_entry_id else None
+        rows, total = await imports.list_records(info.context.actor, page, page_size, kind, entry)
         return Page(
             items=[ImportRecordType.from_model(row) for row in rows],
             total_count=total,
@@ -180,10 +175,7 @@ class ImportQuery:
         permission_classes=[IsInstitution],
     )
     async def import_record(self, info: Info, id: strawberry.ID) -> ImportRecordType:
-        try:
-            row = await imports.get_record(info.context.actor, parse_id(id))
-        except DomainError as error:
-            raise PublicError(error) from error
+        row = await imports.get_record(info.context.actor, parse_id(id))
         return ImportRecordType.from_model(row)
 
     @strawberry.field(

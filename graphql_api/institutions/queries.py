@@ -7,7 +7,6 @@ import strawberry
 from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
 from graphql_api.enums import InstitutionStatus, InstitutionUserStatus
-from graphql_api.errors import PublicError
 from graphql_api.institutions.types import ApiTokenType, InstitutionType, InstitutionUserType
 from graphql_api.permissions import (
     IsAdministrator,
@@ -15,7 +14,6 @@ from graphql_api.permissions import (
     IsInstitutionUser,
 )
 from resolvers import api_tokens, institution_users, institutions
-from resolvers.errors import DomainError
 
 
 @strawberry.type
@@ -32,12 +30,9 @@ class InstitutionQuery:
         status: InstitutionStatus | None = None,
         name: str | None = None,
     ) -> Page[InstitutionType]:
-        try:
-            rows, total = await institutions.list_institutions(
-                info.context.actor, page=page, page_size=page_size, status=status, name=name
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await institutions.list_institutions(
+            info.context.actor, page=page, page_size=page_size, status=status, name=name
+        )
         return Page(
             items=[InstitutionType.from_model(r) for r in rows],
             total_count=total,
@@ -50,10 +45,7 @@ class InstitutionQuery:
         permission_classes=[IsAdministratorOrInstitution],
     )
     async def institution(self, info: Info, id: strawberry.ID) -> InstitutionType:
-        try:
-            row = await institutions.visible_institution(info.context.actor, parse_id(id))
-        except DomainError as error:
-            raise PublicError(error) from error
+        row = await institutions.visible_institution(info.context.actor, parse_id(id))
         return InstitutionType.from_model(row)
 
     @strawberry.field(
@@ -67,12 +59,9 @@ class InstitutionQuery:
         page_size: int = 20,
         status: InstitutionUserStatus | None = None,
     ) -> Page[InstitutionUserType]:
-        try:
-            rows, total = await institution_users.list_users(
-                info.context.actor, page, page_size, status
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await institution_users.list_users(
+            info.context.actor, page, page_size, status
+        )
         return Page(
             items=[InstitutionUserType.from_model(r) for r in rows],
             total_count=total,
@@ -85,8 +74,5 @@ class InstitutionQuery:
         permission_classes=[IsInstitutionUser],
     )
     async def api_tokens(self, info: Info) -> list[ApiTokenType]:
-        try:
-            rows = await api_tokens.list_api_tokens(info.context.actor)
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows = await api_tokens.list_api_tokens(info.context.actor)
         return [ApiTokenType.from_model(r) for r in rows]

@@ -10,10 +10,8 @@ from graphql_api.accounts.types import LearnerType
 from graphql_api.achievements.types import LearnerAchievementType, achievement_page
 from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
-from graphql_api.errors import PublicError
 from graphql_api.permissions import IsInstitution
 from resolvers import learner_accounts
-from resolvers.errors import DomainError
 
 
 @strawberry.type
@@ -32,12 +30,9 @@ class LearnerAccountQuery:
         name: str | None = None,
         id_number: str | None = None,
     ) -> Page[LearnerType]:
-        try:
-            rows, total = await learner_accounts.list_learner_accounts(
-                info.context.actor, page, page_size, year=year, name=name, id_number=id_number
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await learner_accounts.list_learner_accounts(
+            info.context.actor, page, page_size, year=year, name=name, id_number=id_number
+        )
         return Page(
             items=[LearnerType.from_model(row, listed=True) for row in rows],
             total_count=total,
@@ -53,10 +48,7 @@ class LearnerAccountQuery:
     async def learner_account_achievements(
         self, info: Info, learner_id: strawberry.ID, page: int = 1, page_size: int = 20
     ) -> Page[LearnerAchievementType]:
-        try:
-            rows, total = await learner_accounts.learner_account_achievements(
-                info.context.actor, parse_id(learner_id, "learnerId"), page, page_size
-            )
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await learner_accounts.learner_account_achievements(
+            info.context.actor, parse_id(learner_id, "learnerId"), page, page_size
+        )
         return achievement_page(rows, total, page, page_size)

@@ -7,7 +7,7 @@ import strawberry
 
 from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
-from graphql_api.errors import FieldError, PublicError, field_errors
+from graphql_api.errors import FieldError, field_errors
 from graphql_api.messages.types import MessageType
 from graphql_api.permissions import IsAccountHolder
 from resolvers import messages
@@ -30,11 +30,8 @@ class MessageQuery:
         self, info: Info, page: int = 1, page_size: int = 20, unread_only: bool = False
     ) -> MessagePage:
         actor = info.context.actor
-        try:
-            rows, total = await messages.list_messages(actor, page, page_size, unread_only)
-            unread = await messages.unread_count(actor)
-        except DomainError as error:
-            raise PublicError(error) from error
+        rows, total = await messages.list_messages(actor, page, page_size, unread_only)
+        unread = await messages.unread_count(actor)
         return MessagePage(
             items=[MessageType.from_model(row) for row in rows],
             total_count=total,
@@ -48,10 +45,7 @@ class MessageQuery:
         permission_classes=[IsAccountHolder],
     )
     async def unread_message_count(self, info: Info) -> int:
-        try:
-            return await messages.unread_count(info.context.actor)
-        except DomainError as error:
-            raise PublicError(error) from error
+        return await messages.unread_count(info.context.actor)
 
 
 @strawberry.type

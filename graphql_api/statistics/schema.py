@@ -8,10 +8,8 @@ import strawberry
 
 from graphql_api.common import parse_id
 from graphql_api.context import Info
-from graphql_api.errors import PublicError
 from graphql_api.permissions import IsAdministrator, IsInstitution, IsLearner
 from resolvers import statistics
-from resolvers.errors import DomainError
 
 
 @strawberry.type(description="成果总数 / 学历成果 / 非学历成果 / 无一定形式成果.")
@@ -94,10 +92,7 @@ class StatisticsQuery:
         permission_classes=[IsInstitution],
     )
     async def institution_overview(self, info: Info) -> InstitutionOverview:
-        try:
-            overview = await statistics.institution_overview(info.context.actor)
-        except DomainError as error:
-            raise PublicError(error) from error
+        overview = await statistics.institution_overview(info.context.actor)
         rules = overview.rules
         return InstitutionOverview(
             catalogue=_counts(overview.catalogue),
@@ -116,10 +111,7 @@ class StatisticsQuery:
         permission_classes=[IsLearner],
     )
     async def learner_overview(self, info: Info) -> LearnerOverview:
-        try:
-            o = await statistics.learner_overview(info.context.actor)
-        except DomainError as error:
-            raise PublicError(error) from error
+        o = await statistics.learner_overview(info.context.actor)
         return LearnerOverview(
             card_number=o.card_number,
             credits=o.credits,
@@ -138,11 +130,8 @@ class StatisticsQuery:
     async def bank_statistics(
         self, info: Info, institution_id: strawberry.ID | None = None
     ) -> BankStatistics:
-        try:
-            scope = parse_id(institution_id, "institutionId") if institution_id else None
-            s = await statistics.bank_statistics(info.context.actor, scope)
-        except DomainError as error:
-            raise PublicError(error) from error
+        scope = parse_id(institution_id, "institutionId") if institution_id else None
+        s = await statistics.bank_statistics(info.context.actor, scope)
         return BankStatistics(
             institutions_by_status=_tallies(s.institutions_by_status),
             learners_by_status=_tallies(s.learners_by_status),

@@ -7,14 +7,12 @@ import strawberry
 from graphql_api.common import parse_id
 from graphql_api.context import Info
 from graphql_api.enums import TermKind
-from graphql_api.errors import PublicError
 from graphql_api.taxonomy.types import (
     AchievementCategoryType,
     AchievementSubtypeType,
     TaxonomyTermType,
 )
 from resolvers import taxonomy
-from resolvers.errors import DomainError
 
 
 @strawberry.type
@@ -44,9 +42,6 @@ class TaxonomyQuery:
         include_inactive: bool = False,
         parent_id: strawberry.ID | None = None,
     ) -> list[TaxonomyTermType]:
-        try:
-            parent = parse_id(parent_id, "parentId") if parent_id is not None else None
-        except DomainError as error:
-            raise PublicError(error) from error
+        parent = parse_id(parent_id, "parentId") if parent_id is not None else None
         rows = await taxonomy.list_terms(kind, include_inactive, parent)
         return [TaxonomyTermType.from_model(r) for r in rows]
