@@ -12,7 +12,7 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 
-JobRunner = Callable[[uuid.UUID], Awaitable[None]]
+JobRunner = Callable[[uuid.UUID], Awaitable[object]]
 
 
 class JobQueue(Protocol):

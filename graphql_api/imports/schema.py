@@ -12,26 +12,22 @@ from graphql_api.common import Page, parse_id, shown
 from graphql_api.context import Info
 from graphql_api.errors import FieldError, field_errors
 from graphql_api.permissions import IsInstitution
-from models import ImportJob
-from models import ImportKind as _ImportKind
-from models import ImportStatus as _ImportStatus
-from models import MatchBy as _MatchBy
+from models import ImportJob, ImportKind, ImportStatus, MatchBy
 from resolvers import imports
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.files import MAX_FILE_SIZE, sign_download
 
-ImportKind = strawberry.enum(_ImportKind, name="ImportKind", description="导入模板的种类")
-ImportStatus = strawberry.enum(_ImportStatus, name="ImportStatus", description="导入状态")
-MatchBy = strawberry.enum(
-    _MatchBy, name="ImportMatchBy", description="按协议单位用户号或证件号码导入"
-)
+# Registered as GraphQL enums; annotations use the model classes themselves (mypy accepts them).
+strawberry.enum(ImportKind, name="ImportKind", description="导入模板的种类")
+strawberry.enum(ImportStatus, name="ImportStatus", description="导入状态")
+strawberry.enum(MatchBy, name="ImportMatchBy", description="按协议单位用户号或证件号码导入")
 
 
 @strawberry.type(name="ImportRecord", description="导入记录: one uploaded workbook and its result.")
 class ImportRecordType:
     id: strawberry.ID
-    kind: ImportKind  # type: ignore[valid-type]
-    status: ImportStatus  # type: ignore[valid-type]
+    kind: ImportKind
+    status: ImportStatus
     operator_name: str = strawberry.field(description="操作人")
     created_at: dt.datetime = strawberry.field(description="导入时间")
     finished_at: dt.datetime | None
@@ -56,16 +52,16 @@ class ImportRecordType:
     @strawberry.field(description="Progress from 0 to 1.")
     def progress(self) -> float:
         row = self._row
-        if row.status == _ImportStatus.FINISHED:
+        if row.status == ImportStatus.FINISHED:
             return 1.0
         return row.processed_rows / row.total_rows if row.total_rows else 0.0
 
     @strawberry.field(description="导入详情, as the record list shows it.")
     def summary(self) -> str:
         row = self._row
-        if row.status == _ImportStatus.FAILED:
+        if row.status == ImportStatus.FAILED:
             return f"导入失败：{row.failure}"
-        if row.status != _ImportStatus.FINISHED:
+        if row.status != ImportStatus.FINISHED:
             return f"{row.status.label}（已处理{row.processed_rows}/{row.total_rows or '?'}条）"
         return (
             f"成功导入符合要求数据{row.imported_count}条；未导入不符合要求数据{row.refused_count}条"
@@ -114,7 +110,7 @@ class ImportRecordType:
 
 @strawberry.input(description="导入提交: the template kind, its target and the workbook.")
 class ImportStartInput:
-    kind: ImportKind  # type: ignore[valid-type]
+    kind: ImportKind
     file: Upload
     subtype: str | None = strawberry.field(
         default=None, description="机构成果: the subtype code whose template was filled."
@@ -122,8 +118,8 @@ class ImportStartInput:
     catalogue_entry_id: strawberry.ID | None = strawberry.field(
         default=None, description="学员成果: the catalogue entry the learners hold."
     )
-    match_by: MatchBy = strawberry.field(  # type: ignore[valid-type]
-        default=_MatchBy.ID_NUMBER, description="个人培训成果: how rows name their learner."
+    match_by: MatchBy = strawberry.field(
+        default=MatchBy.ID_NUMBER, description="个人培训成果: how rows name their learner."
     )
 
 
@@ -158,7 +154,7 @@ class ImportQuery:
         info: Info,
         page: int = 1,
         page_size: int = 10,
-        kind: ImportKind | None = None,  # type: ignore[valid-type]
+        kind: ImportKind | None = None,
         catalogue_entry_id: strawberry.ID | None = None,
     ) -> Page[ImportRecordType]:
         entry = parse_id(catalogue_entry_id, "catalogueEntryId") if catalogue_entry_id else None
@@ -184,7 +180,7 @@ class ImportQuery:
     )
     def import_template_url(
         self,
-        kind: ImportKind,  # type: ignore[valid-type]
+        kind: ImportKind,
         subtype: str | None = None,
     ) -> str:
         query = f"?subtype={subtype}" if subtype else ""
