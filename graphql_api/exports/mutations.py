@@ -6,6 +6,9 @@ sent to the caller's bound phone (seed 003 §2.2.1), so API tokens may not expor
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import strawberry
 
 from graphql_api.achievements.mutations import parse_ids
@@ -105,7 +108,20 @@ class ExportPayload:
     )
 
 
-def _done(info: Info, row: StoredFile) -> ExportPayload:
+async def _export(
+    info: Info, run: Callable[..., Awaitable[StoredFile]], input: Any, filters: Any
+) -> ExportPayload:
+    """One export: the selected ids or the filter, the code; the file and a link, or errors."""
+    try:
+        row = await run(
+            info.context.actor,
+            parse_ids(input.ids) if input.ids else None,
+            filters.to_domain(),
+            input.code,
+            info.context.services.storage,
+        )
+    except DomainError as error:
+        return ExportPayload(errors=field_errors(error))
     secret_key = info.context.services.settings.secret_key
     return ExportPayload(
         errors=[],
@@ -123,18 +139,9 @@ class ExportMutation:
         permission_classes=[IsInstitution],
     )
     async def catalogue_export(self, info: Info, input: CatalogueExportInput) -> ExportPayload:
-        filters = input.filter or CatalogueEntryFilterInput()
-        try:
-            row = await exports.export_catalogue(
-                info.context.actor,
-                parse_ids(input.ids) if input.ids else None,
-                filters.to_domain(),
-                input.code,
-                info.context.services.storage,
-            )
-        except DomainError as error:
-            return ExportPayload(errors=field_errors(error))
-        return _done(info, row)
+        return await _export(
+            info, exports.export_catalogue, input, input.filter or CatalogueEntryFilterInput()
+        )
 
     @strawberry.mutation(
         description="Institution users: 学员成果导出, the selected deposits or every one matching "
@@ -143,18 +150,9 @@ class ExportMutation:
         permission_classes=[IsInstitution],
     )
     async def deposit_export(self, info: Info, input: DepositExportInput) -> ExportPayload:
-        filters = input.filter or DepositedAchievementFilterInput()
-        try:
-            row = await exports.export_deposits(
-                info.context.actor,
-                parse_ids(input.ids) if input.ids else None,
-                filters.to_domain(),
-                input.code,
-                info.context.services.storage,
-            )
-        except DomainError as error:
-            return ExportPayload(errors=field_errors(error))
-        return _done(info, row)
+        return await _export(
+            info, exports.export_deposits, input, input.filter or DepositedAchievementFilterInput()
+        )
 
     @strawberry.mutation(
         description="Institution users: 学员信息导出, the selected learner accounts or every one "
@@ -166,15 +164,9 @@ class ExportMutation:
     async def learner_account_export(
         self, info: Info, input: LearnerAccountExportInput
     ) -> ExportPayload:
-        filters = input.filter or LearnerAccountFilterInput()
-        try:
-            row = await exports.export_learner_accounts(
-                info.context.actor,
-                parse_ids(input.ids) if input.ids else None,
-                filters.to_domain(),
-                input.code,
-                info.context.services.storage,
-            )
-        except DomainError as error:
-            return ExportPayload(errors=field_errors(error))
-        return _done(info, row)
+        return await _export(
+            info,
+            exports.export_learner_accounts,
+            input,
+            input.filter or LearnerAccountFilterInput(),
+        )
