@@ -17,6 +17,8 @@ from graphql_api.catalogue.dataloaders import (
     subtype_by_code_loader,
     term_by_id_loader,
 )
+from graphql_api.conversion.application_loaders import ApplicationLoaders
+from graphql_api.conversion.rule_loaders import RuleLoaders
 from models import (
     AchievementCategory,
     AchievementSubtype,
@@ -84,3 +86,5 @@ class Loaders:
     stored_file_by_id: DataLoader[uuid.UUID, StoredFile | None] = field(
         default_factory=lambda: _by_id_loader(StoredFile)
     )
+    rules: RuleLoaders = field(default_factory=RuleLoaders)
+    applications: ApplicationLoaders = field(default_factory=ApplicationLoaders)

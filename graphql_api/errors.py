@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
@@ -55,6 +58,25 @@ def field_errors(error: DomainError) -> list[FieldError]:
     if any(p.code == DomainErrorCode.NOT_AUTHENTICATED for p in error.problems):
         raise NotAuthenticated()
     return [FieldError(field=p.field, code=p.code, message=p.message) for p in error.problems]
+
+
+P = TypeVar("P")
+R = TypeVar("R")
+
+
+async def mutate(
+    payload: Callable[..., P],
+    work: Callable[[], Awaitable[R]],
+    build: Callable[[R], dict[str, Any]] = lambda _: {},
+) -> P:
+    """Run a mutation's use-case and answer with its payload: ``build(result)`` as the payload's
+    fields when it succeeds, the typed field errors when it raises a DomainError. ``work`` is
+    called inside, so errors of parsing its arguments (a malformed id) are answered too."""
+    try:
+        result = await work()
+    except DomainError as error:
+        return payload(errors=field_errors(error))
+    return payload(errors=[], **build(result))
 
 
 def should_mask(error: GraphQLError) -> bool:

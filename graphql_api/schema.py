@@ -20,6 +20,12 @@ from graphql_api.achievements.queries import AchievementQuery
 from graphql_api.audit.queries import AuditQuery
 from graphql_api.catalogue.mutations import CatalogueMutation
 from graphql_api.catalogue.queries import CatalogueQuery
+from graphql_api.conversion.applications import (
+    ConversionApplicationMutation,
+    ConversionApplicationQuery,
+)
+from graphql_api.conversion.policies import ConversionPolicyMutation, ConversionPolicyQuery
+from graphql_api.conversion.rules import ConversionRuleMutation, ConversionRuleQuery
 from graphql_api.errors import DomainErrorsShown, should_mask
 from graphql_api.exports.mutations import ExportMutation
 from graphql_api.feedback.mutations import FeedbackMutation
@@ -53,6 +59,9 @@ class Query(
     AchievementQuery,
     LearnerAccountQuery,
     ImportQuery,
+    ConversionPolicyQuery,
+    ConversionRuleQuery,
+    ConversionApplicationQuery,
 ):
     pass
 
@@ -70,6 +79,9 @@ class Mutation(
     LearnerAccountMutation,
     ExportMutation,
     ImportMutation,
+    ConversionPolicyMutation,
+    ConversionRuleMutation,
+    ConversionApplicationMutation,
 ):
     pass
 

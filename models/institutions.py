@@ -76,6 +76,8 @@ class InstitutionUser(Model):
     name = fields.CharField(max_length=50)
     phone = fields.CharField(max_length=11)
     password_hash = fields.CharField(max_length=200)
+    # 信息发布安全承诺书: read and accepted before this user's first publication
+    publishing_pledge_accepted_at = fields.DatetimeField(null=True)
     is_main = fields.BooleanField(default=False)
     status = fields.CharEnumField(
         InstitutionUserStatus, max_length=10, default=InstitutionUserStatus.ACTIVE
