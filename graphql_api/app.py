@@ -22,6 +22,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from graphql_api.body_limit import BodyLimitMiddleware
 from graphql_api.context import Context, Services, bearer_token, client_address
 from graphql_api.downloads import download_file
+from graphql_api.portal_files import download_public_file
 from graphql_api.schema import schema
 from graphql_api.settings import Settings
 from graphql_api.templates import download_template
@@ -152,6 +153,7 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", _health),
             Route("/files/{id:uuid}", download_file, methods=["GET"]),
+            Route("/portal/files/{id:uuid}", download_public_file, methods=["GET"]),
             Route("/templates/{kind}.xlsx", download_template, methods=["GET"]),
         ],
         middleware=middleware,

@@ -32,6 +32,11 @@ async def download_file(request: Request) -> Response:
     row = await StoredFile.get_or_none(id=file_id)
     if row is None:
         return PlainTextResponse("文件不存在", status_code=404)
+    return await file_response(services, row, "private, no-store")
+
+
+async def file_response(services: Services, row: StoredFile, cache_control: str) -> Response:
+    """The stored file as an attachment under its own name; 404 when storage has lost it."""
     try:
         data = await services.storage.open(row.storage_key)
     except FileNotFoundError:
@@ -41,7 +46,7 @@ async def download_file(request: Request) -> Response:
         media_type=row.content_type,
         headers={
             "Content-Disposition": _disposition(row.filename),
-            "Cache-Control": "private, no-store",
+            "Cache-Control": cache_control,
             "X-Content-Type-Options": "nosniff",
         },
     )
