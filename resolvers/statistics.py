@@ -16,6 +16,7 @@ from models import (
     AchievementCategory,
     AchievementSource,
     AchievementStatus,
+    ConversionRule,
     Institution,
     InstitutionAchievement,
     InstitutionStatus,
@@ -23,6 +24,7 @@ from models import (
     LearnerAchievement,
     LearnerStatus,
     RecognitionStatus,
+    RuleStatus,
 )
 from models.enums import LabelledEnum
 from resolvers.actors import Actor, require_admin, require_institution, require_learner
@@ -44,7 +46,7 @@ class CategoryCounts:
 
 @dataclass
 class RuleCounts:
-    """转换规则管理: 规则总数 / 未发布 / 已发布 / 下架. Rules arrive with the conversion issue."""
+    """转换规则管理: 规则总数 / 未发布 / 已发布 / 下架."""
 
     total: int = 0
     draft: int = 0
@@ -108,6 +110,17 @@ async def _category_counts(query: QuerySet) -> CategoryCounts:
     )
 
 
+async def _rule_counts(institution_id: uuid.UUID) -> RuleCounts:
+    rules = ConversionRule.filter(institution_id=institution_id)
+    by_status = Counter(await _counts(rules, "status"))
+    return RuleCounts(
+        total=sum(by_status.values()),
+        draft=by_status[RuleStatus.DRAFT.value],
+        published=by_status[RuleStatus.PUBLISHED.value],
+        off_shelf=by_status[RuleStatus.OFF_SHELF.value],
+    )
+
+
 async def institution_overview(actor: Actor) -> InstitutionOverview:
     institution_id = require_institution(actor, approved=False)
     deposits = LearnerAchievement.filter(
@@ -124,7 +137,7 @@ async def institution_overview(actor: Actor) -> InstitutionOverview:
             InstitutionAchievement.filter(institution_id=institution_id)
         ),
         deposits=await _category_counts(deposits.exclude(status=AchievementStatus.WITHDRAWN)),
-        rules=RuleCounts(),
+        rules=await _rule_counts(institution_id),
         learners=len(set(learner_ids) | set(created)),
     )
 
@@ -173,9 +186,11 @@ async def bank_statistics(actor: Actor, institution_id: uuid.UUID | None = None)
     require_admin(actor)
     catalogue = InstitutionAchievement.all()
     achievements = LearnerAchievement.all()
+    conversion_rules = ConversionRule.all()
     if institution_id is not None:
         catalogue = catalogue.filter(institution_id=institution_id)
         achievements = achievements.filter(institution_id=institution_id)
+        conversion_rules = conversion_rules.filter(institution_id=institution_id)
     categories = dict(await AchievementCategory.all().values_list("code", "label"))
 
     def category(code: str) -> str:
@@ -196,4 +211,5 @@ async def bank_statistics(actor: Actor, institution_id: uuid.UUID | None = None)
         achievements_by_status=await _tallies(
             achievements, {"status": _enum_label(AchievementStatus)}
         ),
+        rules_by_state=await _tallies(conversion_rules, {"status": _enum_label(RuleStatus)}),
     )

@@ -9,9 +9,12 @@ from decimal import Decimal
 from models import (
     AchievementSource,
     AchievementStatus,
+    ConversionRule,
     InstitutionAchievement,
     LearnerAchievement,
     RecognitionStatus,
+    RuleStatus,
+    RuleType,
 )
 from resolvers.admins import create_administrator, issue_admin_token
 from tests.test_messages import _institution_user, _learner
@@ -84,16 +87,26 @@ async def test_overviews_and_bank_statistics(api):
     }
     assert Decimal(me["viewer"]["learner"]["credits"]) == Decimal("16")
 
+    for n, status in enumerate(
+        [RuleStatus.DRAFT, RuleStatus.PUBLISHED, RuleStatus.OFF_SHELF, RuleStatus.DRAFT], 1
+    ):
+        await ConversionRule.create(
+            code=f"20220301{n:04d}",
+            institution_id=school.id,
+            rule_type=RuleType.NON_ACADEMIC_TO_ACADEMIC,
+            status=status,
+            created_by_id=uuid.uuid4(),
+        )
     overview = (
         await api.as_(school_token).gql(
             "{ institutionOverview { catalogue { total academic nonAcademic } deposits { total"
-            " academic nonAcademic } rules { total } learners } }"
+            " academic nonAcademic } rules { total draft published offShelf } learners } }"
         )
     )["institutionOverview"]
     assert overview == {
         "catalogue": {"total": 3, "academic": 2, "nonAcademic": 1},
         "deposits": {"total": 2, "academic": 1, "nonAcademic": 1},
-        "rules": {"total": 0},
+        "rules": {"total": 4, "draft": 2, "published": 1, "offShelf": 1},
         "learners": 1,
     }
 
@@ -101,13 +114,18 @@ async def test_overviews_and_bank_statistics(api):
     bank = (
         await api.as_(admin).gql(
             "{ bankStatistics { catalogueByCategoryAndRecognition { keys labels count }"
-            " achievementsByStatus { keys count } } }"
+            " achievementsByStatus { keys count } rulesByState { keys labels count } } }"
         )
     )["bankStatistics"]
     assert {"keys": ["academic", "recognised"], "labels": ["学历成果", "已认定"], "count": 1} in (
         bank["catalogueByCategoryAndRecognition"]
     )
     assert {"keys": ["stored"], "count": 3} in bank["achievementsByStatus"]
+    assert bank["rulesByState"] == [
+        {"keys": ["draft"], "labels": ["未提交"], "count": 2},
+        {"keys": ["off_shelf"], "labels": ["下架"], "count": 1},
+        {"keys": ["published"], "labels": ["已发布"], "count": 1},
+    ]
 
 
 async def test_statistics_are_scoped_by_role(api):

@@ -89,11 +89,11 @@ class CatalogueEntryType:
         return await info.context.loaders.holders_count_by_catalogue_entry.load(self._entry_id)
 
     @strawberry.field(
-        description="关联转换规则: conversion rules that use it. Always 0 until conversion rules "
-        "exist (a later issue), which will resolve it through a loader."
+        description="关联转换规则 (条): conversion rules with it as a source or a target — its "
+        "institution's own in every state, other institutions' when published."
     )
-    def rules_count(self) -> int:
-        return 0
+    async def rules_count(self, info: Info) -> int:
+        return await info.context.loaders.rules.count_by_catalogue_entry.load(self._entry_id)
 
     @classmethod
     def from_model(cls, row: InstitutionAchievement) -> CatalogueEntryType:

@@ -21,7 +21,7 @@ class CategoryCounts:
 
 
 @strawberry.type(
-    description="转换规则管理: 规则总数 / 未发布 / 已发布 / 下架 (rules arrive with conversion)."
+    description="转换规则管理: 规则总数 / 未发布 / 已发布 / 下架 of the institution's own rules."
 )
 class RuleCounts:
     total: int
