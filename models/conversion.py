@@ -208,7 +208,6 @@ class ConversionApplication(Model):
         ApplicationStatus, max_length=20, default=ApplicationStatus.PENDING
     )
     failure_reason = fields.CharField(max_length=500, default="")
-    target_achievement_ids = fields.JSONField(default=list)  # written on approval
     created_by_kind = fields.CharField(max_length=20)
     created_by_id = fields.UUIDField()
     created_at = fields.DatetimeField(auto_now_add=True)  # 申请时间

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
@@ -36,7 +35,8 @@ from models import (
 from resolvers import audit
 from resolvers.achievement_details import TermBook, validate_details
 from resolvers.actors import Actor, require_admin, require_institution, require_learner
-from resolvers.clock import now
+from resolvers.clock import SHANGHAI, now, today
+from resolvers.conversion_applications import fail_relying_applications
 from resolvers.errors import DomainError, ErrorCode, Problems
 from resolvers.files import attach_file
 from resolvers.learners import create_with_card
@@ -45,7 +45,6 @@ from resolvers.messages import notify, to_learner
 from resolvers.pages import paginate
 from resolvers.validation import FieldChecker, normalize_id_number
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 EARLIEST_ISSUE_DATE = dt.date(1950, 1, 1)
 MAX_BATCH = 100
 MAX_REASON = 500
@@ -118,11 +117,6 @@ class OwnCounts:
 
 
 # -- shared checks -------------------------------------------------------------------------------
-
-
-def today() -> dt.date:
-    """Today as people in the bank's time zone see it."""
-    return now().astimezone(SHANGHAI).date()
 
 
 def _check_issue_date(problems: Problems, field: str, value: dt.date) -> None:
@@ -371,6 +365,7 @@ async def withdraw_achievements(
             "withdrawn_file_id": file.id if file is not None else None,
         }
         await _guarded_update(unique, AchievementStatus.STORED, "ids", **changes)
+        await fail_relying_applications(actor, unique, reason)
         for row in rows:
             before = audit.snapshot(row)
             row.update_from_dict(changes)

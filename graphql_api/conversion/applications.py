@@ -1,15 +1,622 @@
-"""Placeholder, being written."""
+"""Conversion applications in GraphQL: a learner's options and applications, an institution's
+batches, the review queues, the records of both sides (SPEC §4; seed 003 §2.3.2, §2.4; seed 004
+§3, §5)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from typing import Annotated
+
 import strawberry
+
+from graphql_api.achievements.mutations import parse_ids
+from graphql_api.achievements.types import LearnerAchievementType
+from graphql_api.catalogue.types import CatalogueEntryType
+from graphql_api.common import Page, parse_id, shown
+from graphql_api.context import Info
+from graphql_api.conversion.rule_types import ConversionRuleType
+from graphql_api.errors import FieldError, mutate
+from graphql_api.institutions.types import InstitutionType
+from graphql_api.permissions import IsInstitution, IsInstitutionUser, IsLearner
+from models import (
+    ApplicationStatus,
+    ConversionApplication,
+    ConversionBatch,
+    ConversionReview,
+    Initiator,
+    Learner,
+    ReviewDecision,
+)
+from resolvers import (
+    conversion_applications,
+    conversion_options,
+    conversion_records,
+    conversion_reviews,
+)
+from resolvers.conversion_records import RecordScope
+from resolvers.masking import mask_id_number
+
+strawberry.enum(ApplicationStatus, name="ConversionApplicationStatus", description="转换状态")
+strawberry.enum(Initiator, name="ConversionInitiator", description="转换发起人: 个人 / 机构")
+strawberry.enum(ReviewDecision, name="ConversionReviewDecision", description="审核结果")
+strawberry.enum(
+    RecordScope,
+    name="ConversionRecordScope",
+    description="RECEIVED 机构接收 (every application to the institution's rules), "
+    "PERSONAL_QUEUE 转换申请审核 › 个人申请 (pending personal ones), INITIATED 机构发起.",
+)
+
+
+@strawberry.type(name="ConversionReview", description="审核记录: one decision on an application.")
+class ConversionReviewType:
+    decision: ReviewDecision
+    reason: str = strawberry.field(description="不通过原因, or why a withdrawn source failed it.")
+    reviewer_name: str
+    created_at: dt.datetime
+    _row: strawberry.Private[ConversionReview]
+
+    @strawberry.field
+    def decision_label(self) -> str:
+        return self._row.decision.label
+
+    @classmethod
+    def from_model(cls, row: ConversionReview) -> ConversionReviewType:
+        return cls(
+            decision=row.decision,
+            reason=row.reason,
+            reviewer_name=row.reviewer_name,
+            created_at=shown(row.created_at),  # type: ignore[arg-type]
+            _row=row,
+        )
+
+
+@strawberry.type(
+    name="ConversionBatch", description="机构发起: one institution's batch of learners."
+)
+class ConversionBatchType:
+    id: strawberry.ID
+    name: str = strawberry.field(description="批次, e.g. 新疆美食培训2022-03-10 批量学员转换")
+    learner_count: int = strawberry.field(description="学员数量")
+    applied_at: dt.datetime = strawberry.field(description="申请时间")
+    _row: strawberry.Private[ConversionBatch]
+
+    @strawberry.field
+    async def rule(self, info: Info) -> ConversionRuleType:
+        rule = await info.context.loaders.applications.rule_by_id.load(self._row.rule_id)
+        assert rule is not None  # rules with applications cannot be deleted (RESTRICT)
+        return ConversionRuleType.from_model(rule)
+
+    @strawberry.field(description="转换发起者")
+    async def initiating_institution(self, info: Info) -> InstitutionType:
+        row = await info.context.loaders.institution_by_id.load(self._row.institution_id)
+        assert row is not None
+        return InstitutionType.from_model(row)
+
+    @strawberry.field(description="Applications of the batch still waiting for review.")
+    async def pending_count(self, info: Info) -> int:
+        return await info.context.loaders.applications.pending_by_batch.load(self._row.id)
+
+    @classmethod
+    def from_model(cls, row: ConversionBatch) -> ConversionBatchType:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            name=row.name,
+            learner_count=row.learner_count,
+            applied_at=shown(row.created_at),  # type: ignore[arg-type]
+            _row=row,
+        )
+
+
+@strawberry.type(name="ConversionApplication", description="转换申请 and its record.")
+class ConversionApplicationType:
+    id: strawberry.ID
+    rule_code: str = strawberry.field(description="规则编码")
+    status: ApplicationStatus
+    initiator: Initiator
+    failure_reason: str = strawberry.field(description="不通过原因, when it failed.")
+    applied_at: dt.datetime = strawberry.field(description="申请时间")
+    decided_at: dt.datetime | None
+    _row: strawberry.Private[ConversionApplication]
+
+    @strawberry.field
+    def status_label(self) -> str:
+        return self._row.status.label
+
+    @strawberry.field(description="转换发起人: 个人, or the applying institution's name.")
+    async def initiator_label(self, info: Info) -> str:
+        institution = await self.initiating_institution(info)
+        return institution.name if institution is not None else self._row.initiator.label
+
+    @strawberry.field
+    async def rule(self, info: Info) -> ConversionRuleType:
+        rule = await info.context.loaders.applications.rule_by_id.load(self._row.rule_id)
+        assert rule is not None
+        return ConversionRuleType.from_model(rule)
+
+    async def _learner(self, info: Info) -> Learner:
+        learner = await info.context.loaders.learner_by_id.load(self._row.learner_id)
+        assert learner is not None
+        return learner
+
+    @strawberry.field(description="学员姓名")
+    async def learner_name(self, info: Info) -> str:
+        return (await self._learner(info)).name
+
+    @strawberry.field(description="身份证号: whole for the learner, masked for institutions.")
+    async def learner_id_number(self, info: Info) -> str:
+        learner = await self._learner(info)
+        actor = info.context.actor
+        whole = actor.is_admin or (actor.is_learner and actor.id == learner.id)
+        return learner.id_number if whole else mask_id_number(learner.id_number)
+
+    @strawberry.field(description="源成果: the learner's achievements the application relies on.")
+    async def sources(self, info: Info) -> list[LearnerAchievementType]:
+        rows = await info.context.loaders.applications.sources_by_application.load(self._row.id)
+        return [LearnerAchievementType.from_model(row) for row in rows]
+
+    @strawberry.field(
+        description="The achievements the conversion stored for the learner (转换获取), once it "
+        "succeeded."
+    )
+    async def target_achievements(self, info: Info) -> list[LearnerAchievementType]:
+        if self._row.status != ApplicationStatus.SUCCEEDED:
+            return []
+        loader = info.context.loaders.applications.converted_by_learner_and_code
+        rows = await loader.load((self._row.learner_id, self._row.rule_code))
+        return [LearnerAchievementType.from_model(row) for row in rows]
+
+    @strawberry.field(description="The applying institution of a batch (机构发起).")
+    async def initiating_institution(self, info: Info) -> InstitutionType | None:
+        if self._row.initiating_institution_id is None:
+            return None
+        row = await info.context.loaders.institution_by_id.load(self._row.initiating_institution_id)
+        return InstitutionType.from_model(row) if row is not None else None
+
+    @strawberry.field
+    async def batch(self, info: Info) -> ConversionBatchType | None:
+        if self._row.batch_id is None:
+            return None
+        row = await info.context.loaders.applications.batch_by_id.load(self._row.batch_id)
+        return ConversionBatchType.from_model(row) if row is not None else None
+
+    @strawberry.field(description="审核记录, oldest first.")
+    async def reviews(self, info: Info) -> list[ConversionReviewType]:
+        rows = await info.context.loaders.applications.reviews_by_application.load(self._row.id)
+        return [ConversionReviewType.from_model(row) for row in rows]
+
+    @classmethod
+    def from_model(cls, row: ConversionApplication) -> ConversionApplicationType:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            rule_code=row.rule_code,
+            status=row.status,
+            initiator=row.initiator,
+            failure_reason=row.failure_reason,
+            applied_at=shown(row.created_at),  # type: ignore[arg-type]
+            decided_at=shown(row.decided_at),
+            _row=row,
+        )
+
+
+@strawberry.type(name="ConversionOption", description="One published rule as a learner sees it.")
+class ConversionOptionType:
+    eligible: bool = strawberry.field(
+        description="Holds every source and has no pending or succeeded application: may apply."
+    )
+    already_applied: bool = strawberry.field(description="是否已申请: pending or succeeded.")
+    application_status: ApplicationStatus | None = strawberry.field(
+        description="The state of the latest application under the rule, if any."
+    )
+    _option: strawberry.Private[conversion_options.ConversionOption]
+
+    @strawberry.field
+    def rule(self) -> ConversionRuleType:
+        return ConversionRuleType.from_model(self._option.rule)
+
+    async def _entries(self, info: Info, ids: list[uuid.UUID]) -> list[CatalogueEntryType]:
+        rows = await info.context.loaders.catalogue_entry_by_id.load_many(ids)
+        return [CatalogueEntryType.from_model(row) for row in rows if row is not None]
+
+    @strawberry.field(description="Sources the learner holds, stored.")
+    async def held_sources(self, info: Info) -> list[CatalogueEntryType]:
+        return await self._entries(info, self._option.held_entry_ids)
+
+    @strawberry.field(description="Sources still missing (empty when all are held).")
+    async def missing_sources(self, info: Info) -> list[CatalogueEntryType]:
+        return await self._entries(info, self._option.missing_entry_ids)
+
+    @classmethod
+    def of(cls, option: conversion_options.ConversionOption) -> ConversionOptionType:
+        return cls(
+            eligible=option.eligible,
+            already_applied=option.already_applied,
+            application_status=option.application_status,
+            _option=option,
+        )
+
+
+@strawberry.type(name="ConversionOptions", description="What can I convert to?")
+class ConversionOptionsType:
+    met: list[ConversionOptionType] = strawberry.field(
+        description="Published rules whose every source the learner holds."
+    )
+    nearly_met: list[ConversionOptionType] = strawberry.field(
+        description="Published rules of which the learner holds some sources, with what is missing."
+    )
+
+
+@strawberry.type(description="A learner's 转换记录: one tab, with the count of every tab.")
+class MyConversionApplicationPage(Page[ConversionApplicationType]):
+    succeeded_count: int = strawberry.field(description="转换成功 (n)")
+    pending_count: int = strawberry.field(description="审核中 (n)")
+    failed_count: int = strawberry.field(description="转换失败 (n)")
+
+
+@strawberry.type(
+    name="ConversionCandidate", description="批量选择学员: a learner who may be applied for."
+)
+class ConversionCandidateType:
+    id: strawberry.ID
+    name: str = strawberry.field(description="学员姓名")
+    id_number: str = strawberry.field(description="身份证号, masked.")
+
+
+@strawberry.type(description="The tabs of 转换申请审核 and 转换记录.")
+class ConversionCounts:
+    personal_pending: int = strawberry.field(description="个人申请 (n): pending.")
+    batches_pending: int = strawberry.field(description="机构发起 (n): batches with pending ones.")
+    received: int = strawberry.field(description="机构接收 (n)")
+    initiated: int = strawberry.field(description="机构发起 (n)")
+
+
+def _page(
+    rows: list[ConversionApplication], total: int, page: int, page_size: int
+) -> Page[ConversionApplicationType]:
+    return Page(
+        items=[ConversionApplicationType.from_model(row) for row in rows],
+        total_count=total,
+        page=page,
+        page_size=page_size,
+    )
+
+
+def _filters(
+    year: int | None,
+    rule_code: str | None,
+    learner_name: str | None,
+    id_number: str | None,
+    status: ApplicationStatus | None = None,
+) -> conversion_records.ApplicationFilter:
+    return conversion_records.ApplicationFilter(
+        year=year,
+        rule_code=rule_code,
+        learner_name=learner_name,
+        id_number=id_number,
+        status=status,
+    )
 
 
 @strawberry.type
 class ConversionApplicationQuery:
-    pass
+    @strawberry.field(
+        description="Learners: what can I convert to — published rules whose sources they hold, "
+        "and those they nearly meet with what is missing.",
+        permission_classes=[IsLearner],
+    )
+    async def my_conversion_options(self, info: Info) -> ConversionOptionsType:
+        options = await conversion_options.conversion_options(info.context.actor)
+        return ConversionOptionsType(
+            met=[ConversionOptionType.of(o) for o in options.met],
+            nearly_met=[ConversionOptionType.of(o) for o in options.nearly_met],
+        )
+
+    @strawberry.field(
+        description="Learners: 【转换】 on a stored achievement — the published rules using it as "
+        "a source, with 是否已申请; filters 目标成果机构 / 目标成果名称 / 目标成果类型.",
+        permission_classes=[IsLearner],
+    )
+    async def achievement_conversion_rules(
+        self,
+        info: Info,
+        achievement_id: strawberry.ID,
+        target_institution: str | None = None,
+        target_name: str | None = None,
+        target_category: Annotated[
+            str | None, strawberry.argument(description="成果类型 code")
+        ] = None,
+    ) -> list[ConversionOptionType]:
+        options = await conversion_options.achievement_rules(
+            info.context.actor,
+            parse_id(achievement_id, "achievementId"),
+            conversion_options.TargetFilter(target_institution, target_name, target_category),
+        )
+        return [ConversionOptionType.of(o) for o in options]
+
+    @strawberry.field(
+        description="Learners: 转换记录, one tab (status) at a time with every tab's count; "
+        "申请时间 from/to (Asia/Shanghai dates), 转换发起人.",
+        permission_classes=[IsLearner],
+    )
+    async def my_conversion_applications(
+        self,
+        info: Info,
+        page: int = 1,
+        page_size: int = 10,
+        status: ApplicationStatus | None = None,
+        applied_from: dt.date | None = None,
+        applied_to: dt.date | None = None,
+        initiator: Initiator | None = None,
+    ) -> MyConversionApplicationPage:
+        filters = conversion_records.LearnerRecordFilter(
+            status, applied_from, applied_to, initiator
+        )
+        actor = info.context.actor
+        rows, total = await conversion_records.list_for_learner(actor, filters, page, page_size)
+        counts = await conversion_records.learner_counts(actor, filters)
+        return MyConversionApplicationPage(
+            items=[ConversionApplicationType.from_model(row) for row in rows],
+            total_count=total,
+            page=page,
+            page_size=page_size,
+            succeeded_count=counts.succeeded,
+            pending_count=counts.pending,
+            failed_count=counts.failed,
+        )
+
+    @strawberry.field(
+        description="Institution users and API tokens: 转换记录 (机构接收 / 机构发起) and the "
+        "personal review queue, newest first; filters 申请年份 / 规则编码 / 学员姓名 / 身份证号 / "
+        "转换状态.",
+        permission_classes=[IsInstitution],
+    )
+    async def conversion_applications(
+        self,
+        info: Info,
+        scope: RecordScope,
+        page: int = 1,
+        page_size: int = 10,
+        year: int | None = None,
+        rule_code: str | None = None,
+        learner_name: str | None = None,
+        id_number: str | None = None,
+        status: ApplicationStatus | None = None,
+    ) -> Page[ConversionApplicationType]:
+        rows, total = await conversion_records.list_for_institution(
+            info.context.actor,
+            scope,
+            _filters(year, rule_code, learner_name, id_number, status),
+            page,
+            page_size,
+        )
+        return _page(rows, total, page, page_size)
+
+    @strawberry.field(
+        description="One application, for its learner, the rule's institution or the applying "
+        "institution.",
+    )
+    async def conversion_application(
+        self, info: Info, id: strawberry.ID
+    ) -> ConversionApplicationType:
+        row = await conversion_records.get_application(info.context.actor, parse_id(id))
+        return ConversionApplicationType.from_model(row)
+
+    @strawberry.field(
+        description="Institution users and API tokens: 转换申请审核 › 机构发起, the batches aimed "
+        "at the institution (those with pending applications unless pendingOnly is false).",
+        permission_classes=[IsInstitution],
+    )
+    async def conversion_batches(
+        self,
+        info: Info,
+        page: int = 1,
+        page_size: int = 10,
+        year: int | None = None,
+        rule_code: str | None = None,
+        initiator_name: Annotated[str | None, strawberry.argument(description="转换发起者")] = None,
+        pending_only: bool = True,
+    ) -> Page[ConversionBatchType]:
+        rows, total = await conversion_records.list_batches(
+            info.context.actor,
+            conversion_records.BatchFilter(year, rule_code, initiator_name),
+            page,
+            page_size,
+            pending_only,
+        )
+        return Page(
+            items=[ConversionBatchType.from_model(row) for row in rows],
+            total_count=total,
+            page=page,
+            page_size=page_size,
+        )
+
+    @strawberry.field(
+        description="Institution users and API tokens: 查看学员, the applications of one batch "
+        "(未审核: status PENDING).",
+        permission_classes=[IsInstitution],
+    )
+    async def conversion_batch_applications(
+        self,
+        info: Info,
+        batch_id: strawberry.ID,
+        page: int = 1,
+        page_size: int = 10,
+        learner_name: str | None = None,
+        id_number: str | None = None,
+        status: ApplicationStatus | None = None,
+    ) -> Page[ConversionApplicationType]:
+        rows, total = await conversion_records.list_batch_applications(
+            info.context.actor,
+            parse_id(batch_id, "batchId"),
+            _filters(None, None, learner_name, id_number, status),
+            page,
+            page_size,
+        )
+        return _page(rows, total, page, page_size)
+
+    @strawberry.field(
+        description="Institution users and API tokens: 批量选择学员, the learners holding every "
+        "source of a related rule who have not applied under it.",
+        permission_classes=[IsInstitution],
+    )
+    async def conversion_batch_candidates(
+        self,
+        info: Info,
+        rule_id: strawberry.ID,
+        page: int = 1,
+        page_size: int = 10,
+        learner_name: str | None = None,
+        id_number: str | None = None,
+    ) -> Page[ConversionCandidateType]:
+        rows, total = await conversion_applications.list_candidates(
+            info.context.actor,
+            parse_id(rule_id, "ruleId"),
+            conversion_applications.CandidateFilter(learner_name, id_number),
+            page,
+            page_size,
+        )
+        return Page(
+            items=[
+                ConversionCandidateType(
+                    id=strawberry.ID(str(row.id)),
+                    name=row.name,
+                    id_number=mask_id_number(row.id_number),
+                )
+                for row in rows
+            ],
+            total_count=total,
+            page=page,
+            page_size=page_size,
+        )
+
+    @strawberry.field(
+        description="Institution users and API tokens: the counts of the review and record tabs.",
+        permission_classes=[IsInstitution],
+    )
+    async def conversion_counts(self, info: Info) -> ConversionCounts:
+        personal, batches = await conversion_records.queue_counts(info.context.actor)
+        received, initiated = await conversion_records.record_counts(info.context.actor)
+        return ConversionCounts(
+            personal_pending=personal,
+            batches_pending=batches,
+            received=received,
+            initiated=initiated,
+        )
+
+
+# -- mutations -----------------------------------------------------------------------------------
+
+
+@strawberry.input(description="批量发起成果转换申请: chosen learners, or all matching the filters.")
+class ConversionBatchApplyInput:
+    rule_id: strawberry.ID
+    learner_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="The chosen learners; null for every candidate matching."
+    )
+    learner_name: str | None = None
+    id_number: str | None = None
+
+
+@strawberry.input(
+    description="审核: approve, or reject with 不通过原因 (at most 500 characters). Chosen ids, or "
+    "none for every pending application of the queue: the batch `batchId`, or the personal "
+    "applications matching the filters."
+)
+class ConversionReviewInput:
+    approve: bool
+    reason: str = ""
+    ids: list[strawberry.ID] | None = None
+    batch_id: strawberry.ID | None = None
+    year: int | None = None
+    rule_code: str | None = None
+    learner_name: str | None = None
+    id_number: str | None = None
+
+    def to_domain(self) -> conversion_reviews.ReviewInput:
+        return conversion_reviews.ReviewInput(
+            approve=self.approve,
+            reason=self.reason,
+            ids=parse_ids(self.ids) if self.ids is not None else None,
+            batch_id=parse_id(self.batch_id, "batchId") if self.batch_id is not None else None,
+            filters=_filters(self.year, self.rule_code, self.learner_name, self.id_number),
+        )
+
+
+@strawberry.type
+class ConversionApplyPayload:
+    errors: list[FieldError]
+    application: ConversionApplicationType | None = None
+
+
+@strawberry.type
+class ConversionBatchApplyPayload:
+    errors: list[FieldError]
+    batch: ConversionBatchType | None = None
+
+
+@strawberry.type
+class ConversionReviewPayload:
+    errors: list[FieldError]
+    approved_count: int = 0
+    rejected_count: int = 0
+    applications: list[ConversionApplicationType] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class ConversionApplicationMutation:
-    pass
+    @strawberry.mutation(
+        description="Learners: 申请转换 under a published rule whose every source they hold, "
+        "stored; one pending or succeeded application per rule. The rule's institution is told.",
+        permission_classes=[IsLearner],
+    )
+    async def conversion_apply(self, info: Info, rule_id: strawberry.ID) -> ConversionApplyPayload:
+        return await mutate(
+            ConversionApplyPayload,
+            lambda: conversion_applications.apply_as_learner(
+                info.context.actor, parse_id(rule_id, "ruleId")
+            ),
+            lambda row: {"application": ConversionApplicationType.from_model(row)},
+        )
+
+    @strawberry.mutation(
+        description="Institution users of a source's institution: 申请转换 for a batch of its "
+        "learners under a related rule, all or nothing; the rule's institution and each learner "
+        "are told.",
+        permission_classes=[IsInstitutionUser],
+    )
+    async def conversion_batch_apply(
+        self, info: Info, input: ConversionBatchApplyInput
+    ) -> ConversionBatchApplyPayload:
+        return await mutate(
+            ConversionBatchApplyPayload,
+            lambda: conversion_applications.apply_for_batch(
+                info.context.actor,
+                parse_id(input.rule_id, "ruleId"),
+                parse_ids(input.learner_ids, "learnerIds")
+                if input.learner_ids is not None
+                else None,
+                conversion_applications.CandidateFilter(input.learner_name, input.id_number),
+            ),
+            lambda batch: {"batch": ConversionBatchType.from_model(batch)},
+        )
+
+    @strawberry.mutation(
+        description="Institution users of the rule's institution: 审核, all or nothing; each "
+        "decision kept as a review record, approval storing the target achievements; messages "
+        "to each learner and, for a batch, to the applying institution.",
+        permission_classes=[IsInstitutionUser],
+    )
+    async def conversion_application_review(
+        self, info: Info, input: ConversionReviewInput
+    ) -> ConversionReviewPayload:
+        return await mutate(
+            ConversionReviewPayload,
+            lambda: conversion_reviews.review_applications(info.context.actor, input.to_domain()),
+            lambda outcome: {
+                "approved_count": outcome.approved,
+                "rejected_count": outcome.rejected,
+                "applications": [
+                    ConversionApplicationType.from_model(row) for row in outcome.decided
+                ],
+            },
+        )

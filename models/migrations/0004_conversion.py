@@ -63,7 +63,6 @@ class Migration(migrations.Migration):
                 ('batch_id', fields.UUIDField(null=True)),
                 ('status', fields.CharEnumField(default=ApplicationStatus.PENDING, description='PENDING: pending\nSUCCEEDED: succeeded\nFAILED: failed', enum_type=ApplicationStatus, max_length=20)),
                 ('failure_reason', fields.CharField(default='', max_length=500)),
-                ('target_achievement_ids', fields.JSONField(default=list, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads)),
                 ('created_by_kind', fields.CharField(max_length=20)),
                 ('created_by_id', fields.UUIDField()),
                 ('created_at', fields.DatetimeField(auto_now=False, auto_now_add=True)),
