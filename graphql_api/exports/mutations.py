@@ -1,4 +1,4 @@
-"""Mutations of exports: 成果导出, 学员成果导出 and 学员信息导出 as .xlsx files.
+"""Mutations of exports: 成果导出, 学员成果导出, 学员信息导出 and 转换申请导出 as .xlsx files.
 
 Each writes the selected rows, or every row matching the list's filter when none is selected,
 and answers with the stored file and a download link signed for the caller. Each needs a code
@@ -6,11 +6,13 @@ sent to the caller's bound phone (seed 003 §2.2.1), so API tokens may not expor
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
 
+import graphql_api.conversion.applications  # noqa: F401  (registers the conversion enums)
 from graphql_api.achievements.mutations import parse_ids
 from graphql_api.achievements.types import AchievementStatus
 from graphql_api.context import Info
@@ -18,12 +20,15 @@ from graphql_api.enums import RecognitionStatus
 from graphql_api.errors import FieldError, field_errors
 from graphql_api.files.types import StoredFileType
 from graphql_api.permissions import IsInstitution
-from models import StoredFile
+from models import ApplicationStatus, StoredFile
 from resolvers import exports
+from resolvers.actors import Actor
 from resolvers.catalogue import EntryFilter
+from resolvers.conversion_records import ApplicationFilter, RecordScope
 from resolvers.errors import DomainError
 from resolvers.files import sign_download
 from resolvers.learner_achievements import DepositFilter
+from resolvers.storage import Storage
 
 _IDS = "The selected rows; when empty or null, every row matching `filter` is exported."
 _CODE = "Code of purpose EXPORT, sent to the caller's bound phone."
@@ -77,6 +82,24 @@ class LearnerAccountFilterInput:
         )
 
 
+@strawberry.input(description="The filters of the conversion application lists.")
+class ConversionApplicationFilterInput:
+    year: int | None = strawberry.field(default=None, description="申请年份")
+    rule_code: str | None = strawberry.field(default=None, description="规则编码, its start")
+    learner_name: str | None = strawberry.field(default=None, description="学员姓名, a part of it")
+    id_number: str | None = None
+    status: ApplicationStatus | None = strawberry.field(default=None, description="转换状态")
+
+    def to_domain(self) -> ApplicationFilter:
+        return ApplicationFilter(
+            year=self.year,
+            rule_code=self.rule_code,
+            learner_name=self.learner_name,
+            id_number=self.id_number,
+            status=self.status,
+        )
+
+
 @strawberry.input(description="成果导出: with the code sent to the caller's bound phone.")
 class CatalogueExportInput:
     ids: list[strawberry.ID] | None = strawberry.field(default=None, description=_IDS)
@@ -95,6 +118,19 @@ class DepositExportInput:
 class LearnerAccountExportInput:
     ids: list[strawberry.ID] | None = strawberry.field(default=None, description=_IDS)
     filter: LearnerAccountFilterInput | None = None
+    code: str | None = strawberry.field(default=None, description=_CODE)
+
+
+@strawberry.input(
+    description="转换申请导出: one of the institution's lists, with the code sent to the caller's "
+    "bound phone."
+)
+class ConversionApplicationExportInput:
+    scope: RecordScope = strawberry.field(
+        description="RECEIVED 机构接收, PERSONAL_QUEUE 个人申请 (pending), INITIATED 机构发起."
+    )
+    ids: list[strawberry.ID] | None = strawberry.field(default=None, description=_IDS)
+    filter: ConversionApplicationFilterInput | None = None
     code: str | None = strawberry.field(default=None, description=_CODE)
 
 
@@ -170,3 +206,26 @@ class ExportMutation:
             input,
             input.filter or LearnerAccountFilterInput(),
         )
+
+    @strawberry.mutation(
+        description="Institution users: 转换申请导出, the selected applications of one list "
+        "(机构接收, 个人申请 or 机构发起) or every one matching the filter (at most 100,000), "
+        "with ID numbers whole; needs a code of purpose EXPORT, used up only when the file is "
+        "made. API tokens may not (no bound phone).",
+        permission_classes=[IsInstitution],
+    )
+    async def conversion_application_export(
+        self, info: Info, input: ConversionApplicationExportInput
+    ) -> ExportPayload:
+        async def run(
+            actor: Actor,
+            ids: list[uuid.UUID] | None,
+            filters: ApplicationFilter,
+            code: str | None,
+            storage: Storage,
+        ) -> StoredFile:
+            return await exports.export_conversion_applications(
+                actor, input.scope, ids, filters, code, storage
+            )
+
+        return await _export(info, run, input, input.filter or ConversionApplicationFilterInput())
