@@ -10,11 +10,17 @@ unique indexes, created by migration 0004)."""
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import LabelledEnum
+
+if TYPE_CHECKING:
+    from models.accounts import Learner
+    from models.achievements import InstitutionAchievement, LearnerAchievement
+    from models.institutions import Institution
 
 
 class PolicyStatus(LabelledEnum):
@@ -68,7 +74,7 @@ class ConversionPolicy(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     institution_id: uuid.UUID
-    institution = fields.ForeignKeyField(
+    institution: fields.ForeignKeyRelation[Institution] = fields.ForeignKeyField(
         "models.Institution", related_name=False, on_delete=fields.RESTRICT
     )
     name = fields.CharField(max_length=100)
@@ -102,7 +108,7 @@ class ConversionRule(Model):
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     code = fields.CharField(max_length=12, unique=True)  # 规则编码 202203010001
     institution_id: uuid.UUID
-    institution = fields.ForeignKeyField(
+    institution: fields.ForeignKeyRelation[Institution] = fields.ForeignKeyField(
         "models.Institution", related_name=False, on_delete=fields.RESTRICT
     )
     rule_type = fields.CharEnumField(RuleType, max_length=40)
@@ -126,11 +132,11 @@ class ConversionRuleSource(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     rule_id: uuid.UUID
-    rule = fields.ForeignKeyField(
+    rule: fields.ForeignKeyRelation[ConversionRule] = fields.ForeignKeyField(
         "models.ConversionRule", related_name=False, on_delete=fields.CASCADE
     )
     catalogue_entry_id: uuid.UUID
-    catalogue_entry = fields.ForeignKeyField(
+    catalogue_entry: fields.ForeignKeyRelation[InstitutionAchievement] = fields.ForeignKeyField(
         "models.InstitutionAchievement", related_name=False, on_delete=fields.RESTRICT
     )
     institution_id = fields.UUIDField()  # the entry's institution, for "rules related to me"
@@ -148,15 +154,15 @@ class ConversionRuleTarget(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     rule_id: uuid.UUID
-    rule = fields.ForeignKeyField(
+    rule: fields.ForeignKeyRelation[ConversionRule] = fields.ForeignKeyField(
         "models.ConversionRule", related_name=False, on_delete=fields.CASCADE
     )
     kind = fields.CharEnumField(TargetKind, max_length=20)
     catalogue_entry_id: uuid.UUID
-    catalogue_entry = fields.ForeignKeyField(
+    catalogue_entry: fields.ForeignKeyRelation[InstitutionAchievement] = fields.ForeignKeyField(
         "models.InstitutionAchievement", related_name=False, on_delete=fields.RESTRICT
     )
-    exempt_modules = fields.JSONField(default=list)
+    exempt_modules: fields.Field[list[dict[str, str]]] = fields.JSONField(default=list)
     sort = fields.IntField(default=0)
 
     class Meta:
@@ -171,7 +177,7 @@ class ConversionBatch(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     rule_id: uuid.UUID
-    rule = fields.ForeignKeyField(
+    rule: fields.ForeignKeyRelation[ConversionRule] = fields.ForeignKeyField(
         "models.ConversionRule", related_name=False, on_delete=fields.RESTRICT
     )
     institution_id = fields.UUIDField()  # 转换发起者
@@ -192,13 +198,13 @@ class ConversionApplication(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     rule_id: uuid.UUID
-    rule = fields.ForeignKeyField(
+    rule: fields.ForeignKeyRelation[ConversionRule] = fields.ForeignKeyField(
         "models.ConversionRule", related_name=False, on_delete=fields.RESTRICT
     )
     rule_code = fields.CharField(max_length=12)
     target_institution_id = fields.UUIDField()
     learner_id: uuid.UUID
-    learner = fields.ForeignKeyField(
+    learner: fields.ForeignKeyRelation[Learner] = fields.ForeignKeyField(
         "models.Learner", related_name=False, on_delete=fields.RESTRICT
     )
     initiator = fields.CharEnumField(Initiator, max_length=20)
@@ -230,11 +236,11 @@ class ConversionApplicationSource(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     application_id: uuid.UUID
-    application = fields.ForeignKeyField(
+    application: fields.ForeignKeyRelation[ConversionApplication] = fields.ForeignKeyField(
         "models.ConversionApplication", related_name=False, on_delete=fields.CASCADE
     )
     learner_achievement_id: uuid.UUID
-    learner_achievement = fields.ForeignKeyField(
+    learner_achievement: fields.ForeignKeyRelation[LearnerAchievement] = fields.ForeignKeyField(
         "models.LearnerAchievement", related_name=False, on_delete=fields.RESTRICT
     )
 
@@ -249,7 +255,7 @@ class ConversionReview(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     application_id: uuid.UUID
-    application = fields.ForeignKeyField(
+    application: fields.ForeignKeyRelation[ConversionApplication] = fields.ForeignKeyField(
         "models.ConversionApplication", related_name=False, on_delete=fields.CASCADE
     )
     decision = fields.CharEnumField(ReviewDecision, max_length=20)

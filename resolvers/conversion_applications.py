@@ -8,6 +8,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
@@ -35,6 +36,7 @@ from resolvers import audit
 from resolvers.actors import Actor, require_institution, require_learner
 from resolvers.bulk_rows import insert_rows
 from resolvers.clock import now, today
+from resolvers.columns import uuid_column
 from resolvers.conversion_rules import published_rule
 from resolvers.errors import DomainError, ErrorCode, Problems
 from resolvers.ids import time_ordered_id
@@ -60,11 +62,8 @@ class CandidateFilter:
 
 
 async def source_entry_ids(rule_id: uuid.UUID) -> list[uuid.UUID]:
-    return list(
-        await ConversionRuleSource.filter(rule_id=rule_id)
-        .order_by("sort", "id")
-        .values_list("catalogue_entry_id", flat=True)
-    )
+    query = ConversionRuleSource.filter(rule_id=rule_id).order_by("sort", "id")
+    return await uuid_column(query, "catalogue_entry_id")
 
 
 def stored_holdings(
@@ -101,11 +100,10 @@ async def _entry_names(entry_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
 
 
 async def _live_learners(rule_id: uuid.UUID, learner_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    return set(
-        await ConversionApplication.filter(
-            rule_id=rule_id, learner_id__in=learner_ids, status__in=LIVE
-        ).values_list("learner_id", flat=True)
+    query = ConversionApplication.filter(
+        rule_id=rule_id, learner_id__in=learner_ids, status__in=LIVE
     )
+    return set(await uuid_column(query, "learner_id"))
 
 
 def _already_applied(field: str) -> DomainError:
@@ -126,7 +124,8 @@ async def _write_applications(
 ) -> list[uuid.UUID]:
     """One pending application per learner of ``holdings`` with its source rows; the ids."""
     moment = now()
-    applications, sources = [], []
+    applications: list[dict[str, Any]] = []
+    sources: list[dict[str, Any]] = []
     for learner_id, held in holdings.items():
         application_id = time_ordered_id()
         applications.append(
@@ -157,7 +156,7 @@ async def _write_applications(
         # Another request applied for one of these learners at the same moment.
         raise _already_applied("ruleId") from None
     await insert_rows(ConversionApplicationSource, sources)
-    return [row["id"] for row in applications]
+    return [application["id"] for application in applications]
 
 
 async def apply_as_learner(actor: Actor, rule_id: uuid.UUID) -> ConversionApplication:
@@ -265,11 +264,9 @@ async def apply_for_batch(
     institution = await Institution.get(id=institution_id)
     async with in_transaction():
         if learner_ids is None:
-            chosen = list(
-                await _candidates_query(rule.id, entry_ids, filters)
-                .order_by("name", "id")
-                .limit(MAX_BATCH_LEARNERS + 1)
-                .values_list("id", flat=True)
+            candidates = _candidates_query(rule.id, entry_ids, filters)
+            chosen = await uuid_column(
+                candidates.order_by("name", "id").limit(MAX_BATCH_LEARNERS + 1), "id"
             )
             if not chosen:
                 raise DomainError.of(ErrorCode.REQUIRED, "没有可申请转换的学员", "learnerIds")

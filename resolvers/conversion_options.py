@@ -21,6 +21,7 @@ from models import (
     RuleStatus,
 )
 from resolvers.actors import Actor, require_learner
+from resolvers.columns import uuid_column
 from resolvers.errors import DomainError, ErrorCode
 
 
@@ -126,7 +127,7 @@ async def _targets_matching(rule_ids: list[uuid.UUID], filters: TargetFilter) ->
         query = query.filter(catalogue_entry__institution__name__icontains=institution)
     if filters.category:
         query = query.filter(catalogue_entry__category_id=filters.category)
-    return set(await query.values_list("rule_id", flat=True))
+    return set(await uuid_column(query, "rule_id"))
 
 
 async def achievement_rules(

@@ -36,6 +36,7 @@ from resolvers import audit
 from resolvers.actors import Actor, require_institution
 from resolvers.bulk_rows import insert_rows
 from resolvers.clock import now, today
+from resolvers.columns import uuid_column
 from resolvers.conversion_applications import RECORDS_LINK
 from resolvers.conversion_records import ApplicationFilter, received_query
 from resolvers.errors import DomainError, ErrorCode, Problems
@@ -83,12 +84,8 @@ async def _chosen_ids(institution_id: uuid.UUID, data: ReviewInput) -> list[uuid
         else:
             filters = data.filters or ApplicationFilter()
             query = received_query(institution_id, filters).filter(initiator=Initiator.LEARNER)
-        ids = list(
-            await query.filter(status=ApplicationStatus.PENDING)
-            .order_by("created_at", "id")
-            .limit(MAX_SELECTION + 1)
-            .values_list("id", flat=True)
-        )
+        pending = query.filter(status=ApplicationStatus.PENDING).order_by("created_at", "id")
+        ids = await uuid_column(pending.limit(MAX_SELECTION + 1), "id")
         if not ids:
             raise DomainError.of(ErrorCode.REQUIRED, "没有待审核的转换申请", "ids")
         if len(ids) > MAX_SELECTION:

@@ -578,3 +578,17 @@ async def _reset(conv: Conversion) -> None:
     await ConversionApplication.all().delete()
     await LearnerAchievement.filter(source=AchievementSource.CONVERSION).delete()
     await AuditEntry.filter(action__startswith="conversion").delete()
+
+
+def test_every_conversion_mutation_is_in_a_permission_table():
+    """Policies, rules and applications each keep a table; the export has its own role test
+    (tests/test_conversion_exports.py)."""
+    from graphql_api.schema import schema
+    from tests import test_conversion_policies, test_conversion_rules
+
+    mutation_type = schema._schema.mutation_type
+    assert mutation_type is not None
+    names = {name for name in mutation_type.fields if name.startswith("conversion")}
+    tables = (PERMISSIONS, test_conversion_policies.PERMISSIONS, test_conversion_rules.PERMISSIONS)
+    covered = {row[0] for table in tables for row in table}
+    assert names - {"conversionApplicationExport"} == covered
