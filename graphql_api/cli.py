@@ -59,9 +59,10 @@ async def demo(settings: Settings) -> None:
     from models import Administrator
     from resolvers.admins import issue_admin_token
     from resolvers.demo import DEMO_ADMIN, load_demo_data
+    from resolvers.storage import LocalFolderStorage
 
     async with orm(settings):
-        logins = await load_demo_data()
+        logins = await load_demo_data(LocalFolderStorage(settings.files_dir))
         token = await issue_admin_token(await Administrator.get(username=DEMO_ADMIN))
     port = os.environ.get("PORT", "8000")
     print()

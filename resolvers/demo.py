@@ -15,6 +15,7 @@ from models import (
     AchievementSource,
     AchievementStatus,
     AchievementSubtype,
+    ConversionPolicy,
     IdType,
     Institution,
     InstitutionAchievement,
@@ -25,13 +26,19 @@ from models import (
     LearnerAchievement,
     LearnerStatus,
     RecognitionStatus,
+    RuleType,
 )
 from resolvers.achievement_details import TermBook, validate_details
+from resolvers.actors import Actor, ActorKind
 from resolvers.admins import create_administrator
 from resolvers.clock import now
+from resolvers.conversion_policies import create_policy
+from resolvers.conversion_rules import RuleInput, create_rule
 from resolvers.errors import Problems
+from resolvers.files import FileKind, store_generated
 from resolvers.learners import create_with_card
 from resolvers.passwords import hash_password
+from resolvers.storage import Storage
 from resolvers.validation import credit_code_check_char, resident_id_check_char
 
 DEMO_PASSWORD = "Demo1234"
@@ -124,58 +131,130 @@ CATALOGUE: list[tuple[str, str, dict[str, Any], Decimal]] = [
 ]
 HOLDINGS = [("张三", 0, "CSUST-2016-0001"), ("李四", 1, "CSUST-C-0002")]
 
+# Conversion (seed 003 §2.3): the training centre's certificate, held by 王芳, converts into a
+# course of the first school under its published policy and rule.
+CERTIFICATE = (
+    "other_certificate",
+    "中式烹调师(高级)",
+    {"level": "senior", "occupation": "中式烹调师"},
+    Decimal(5),
+)
+COURSE = (
+    "higher_course",
+    "烹饪营养学",
+    {"course_code": "NUTR201", "original_hours": 32, "original_credits": "2"},
+    Decimal(2),
+)
+# The smallest PDF the upload check accepts, standing in for a stamped policy.
+DEMO_PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+async def _recognised_entry(
+    institution: Institution,
+    creator: InstitutionUser,
+    terms: TermBook,
+    item: tuple[str, str, dict[str, Any], Decimal],
+) -> InstitutionAchievement:
+    code, name, values, credits = item
+    subtype = await AchievementSubtype.get(code=code)
+    problems = Problems()
+    details = validate_details(subtype.detail_schema, values, terms, problems)
+    problems.raise_if_any()
+    return await InstitutionAchievement.create(
+        institution=institution,
+        subtype_id=code,
+        category_id=subtype.category_id,
+        name=name,
+        issuer_name=institution.name,
+        details=details,
+        introduction=f"{institution.name}{name}",
+        recognition_status=RecognitionStatus.RECOGNISED,
+        credits=credits,
+        recognised_at=now(),
+        created_by_id=creator.id,
+    )
+
+
+async def _deposit(
+    learner_name: str, entry: InstitutionAchievement, number: str, creator: InstitutionUser
+) -> None:
+    learner = await Learner.get(name=learner_name, id_type=IdType.RESIDENT_ID)
+    await LearnerAchievement.create(
+        learner_id=learner.id,
+        catalogue_entry_id=entry.id,
+        institution_id=entry.institution_id,
+        subtype_id=entry.subtype_id,
+        category_id=entry.category_id,
+        name=entry.name,
+        issuer_name=entry.issuer_name,
+        details=entry.details,
+        introduction=entry.introduction,
+        certificate_number=number,
+        issue_date=dt.date(2020, 6, 30),
+        source=AchievementSource.INSTITUTION,
+        status=AchievementStatus.STORED,
+        credits=entry.credits,
+        created_by_kind="institution_user",
+        created_by_id=creator.id,
+        stored_at=now(),
+    )
+
 
 async def _demo_achievements(institution: Institution, creator: InstitutionUser) -> None:
     """A recognised catalogue for the first school, and deposits for two learners."""
     if await InstitutionAchievement.exists(institution_id=institution.id):
         return
     terms = await TermBook.load()
-    entries = []
-    for code, name, values, credits in CATALOGUE:
-        subtype = await AchievementSubtype.get(code=code)
-        problems = Problems()
-        details = validate_details(subtype.detail_schema, values, terms, problems)
-        problems.raise_if_any()
-        entries.append(
-            await InstitutionAchievement.create(
-                institution=institution,
-                subtype_id=code,
-                category_id=subtype.category_id,
-                name=name,
-                issuer_name=institution.name,
-                details=details,
-                introduction=f"{institution.name}{name}",
-                recognition_status=RecognitionStatus.RECOGNISED,
-                credits=credits,
-                recognised_at=now(),
-                created_by_id=creator.id,
-            )
-        )
+    entries = [await _recognised_entry(institution, creator, terms, item) for item in CATALOGUE]
     for learner_name, index, number in HOLDINGS:
-        learner = await Learner.get(name=learner_name, id_type=IdType.RESIDENT_ID)
-        entry = entries[index]
-        await LearnerAchievement.create(
-            learner_id=learner.id,
-            catalogue_entry_id=entry.id,
-            institution_id=institution.id,
-            subtype_id=entry.subtype_id,
-            category_id=entry.category_id,
-            name=entry.name,
-            issuer_name=entry.issuer_name,
-            details=entry.details,
-            introduction=entry.introduction,
-            certificate_number=number,
-            issue_date=dt.date(2020, 6, 30),
-            source=AchievementSource.INSTITUTION,
-            status=AchievementStatus.STORED,
-            credits=entry.credits,
-            created_by_kind="institution_user",
-            created_by_id=creator.id,
-            stored_at=now(),
-        )
+        await _deposit(learner_name, entries[index], number, creator)
 
 
-async def load_demo_data() -> dict[str, list[str]]:
+def _acting(user: InstitutionUser, institution: Institution) -> Actor:
+    return Actor(
+        ActorKind.INSTITUTION_USER,
+        user.id,
+        user.name,
+        institution_id=institution.id,
+        institution_approved=True,
+        is_main=user.is_main,
+    )
+
+
+async def _demo_conversion(school: Institution, trainer: Institution, storage: Storage) -> None:
+    """The training centre's certificate deposited for 王芳; the school's course, policy and a
+    published rule turning the one into the other, made through the use-cases themselves."""
+    if await ConversionPolicy.exists(institution_id=school.id):
+        return
+    terms = await TermBook.load()
+    trainer_user = await InstitutionUser.get(institution=trainer, is_main=True)
+    school_user = await InstitutionUser.get(institution=school, is_main=True)
+    certificate = await _recognised_entry(trainer, trainer_user, terms, CERTIFICATE)
+    await _deposit("王芳", certificate, "XJMS-2021-0003", trainer_user)
+    course = await _recognised_entry(school, school_user, terms, COURSE)
+    actor = _acting(school_user, school)
+    policy_file = await store_generated(
+        actor, f"{school.name}转换办法.pdf", DEMO_PDF, storage, FileKind.PDF
+    )
+    await create_policy(
+        actor, f"{school.name}转换办法", policy_file.id, publish=True, pledge_accepted=True
+    )
+    rule_file = await store_generated(actor, "转换规则.pdf", DEMO_PDF, storage, FileKind.PDF)
+    await create_rule(
+        actor,
+        RuleInput(
+            rule_type=RuleType.NON_ACADEMIC_TO_ACADEMIC,
+            source_ids=[certificate.id],
+            course_ids=[course.id],
+            description="持中式烹调师(高级)证书者，可申请转换烹饪营养学课程学分。",
+            file_id=rule_file.id,
+        ),
+        publish=True,
+        pledge_accepted=True,
+    )
+
+
+async def load_demo_data(storage: Storage) -> dict[str, list[str]]:
     """Create what is missing; returns the demo logins to print."""
     password_hash = await hash_password(DEMO_PASSWORD)
     logins: dict[str, list[str]] = {"institutions": [], "learners": []}
@@ -229,4 +308,6 @@ async def load_demo_data() -> dict[str, list[str]]:
                 logins["learners"].append(f"{name}: {id_number} (inactive, to be claimed)")
         first = await Institution.get(credit_code=INSTITUTIONS[0].credit_code)
         await _demo_achievements(first, await InstitutionUser.get(institution=first, is_main=True))
+        trainer = await Institution.get(credit_code=INSTITUTIONS[2].credit_code)
+        await _demo_conversion(first, trainer, storage)
     return logins

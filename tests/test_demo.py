@@ -1,32 +1,56 @@
-"""The demo data of ``make run``: loaded twice without doubles, with logins that work and a
-catalogue with deposits, so a first look at GraphiQL shows something."""
+"""The demo data of ``make run``: loaded twice without doubles, with logins that work, a
+catalogue with deposits and a published conversion rule a demo learner may apply under, so a
+first look at GraphiQL shows something."""
 
 from __future__ import annotations
 
-from models import Institution, InstitutionAchievement, Learner, LearnerAchievement
+from models import (
+    ConversionPolicy,
+    ConversionRule,
+    Institution,
+    InstitutionAchievement,
+    Learner,
+    LearnerAchievement,
+)
 from resolvers.demo import DEMO_PASSWORD, INSTITUTIONS, load_demo_data
 from tests.institution_fixtures import login_institution, login_learner
 
 MY_CREDITS = "{ viewer { learner { name credits } } }"
+OPTIONS = "{ myConversionOptions { met { eligible rule { code } } } }"
+PORTAL = "{ portalConversionPolicies { items { fileUrl } } portalConversionRules { totalCount } }"
 
 
 async def test_demo_data_loads_twice_and_works(api):
-    await load_demo_data()
+    storage = api.services.storage
+    await load_demo_data(storage)
     counts = (
         await Institution.all().count(),
         await Learner.all().count(),
         await InstitutionAchievement.all().count(),
         await LearnerAchievement.all().count(),
+        await ConversionPolicy.all().count(),
+        await ConversionRule.all().count(),
     )
-    await load_demo_data()
+    await load_demo_data(storage)
     assert counts == (
         await Institution.all().count(),
         await Learner.all().count(),
         await InstitutionAchievement.all().count(),
         await LearnerAchievement.all().count(),
+        await ConversionPolicy.all().count(),
+        await ConversionRule.all().count(),
     )
-    assert counts == (len(INSTITUTIONS), 4, 2, 2)
+    assert counts == (len(INSTITUTIONS), 4, 4, 3, 1, 1)
     token = await login_learner(api, "13800000001", DEMO_PASSWORD)
     viewer = (await api.gql(MY_CREDITS, token=token))["viewer"]["learner"]
     assert viewer["name"] == "张三" and float(viewer["credits"]) == 10
     assert await login_institution(api, INSTITUTIONS[0].credit_code, DEMO_PASSWORD)
+    # 王芳 holds the training centre's certificate and may convert it; the portal shows the
+    # school's policy, whose PDF anyone can download.
+    token = await login_learner(api, "13800000003", DEMO_PASSWORD)
+    (option,) = (await api.gql(OPTIONS, token=token))["myConversionOptions"]["met"]
+    assert option["eligible"] is True
+    portal = await api.gql(PORTAL)
+    assert portal["portalConversionRules"]["totalCount"] == 1
+    response = await api.client.get(portal["portalConversionPolicies"]["items"][0]["fileUrl"])
+    assert response.status_code == 200 and response.content.startswith(b"%PDF-")
