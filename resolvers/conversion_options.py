@@ -8,8 +8,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from tortoise.expressions import Q
-
 from models import (
     AchievementStatus,
     ApplicationStatus,
@@ -136,7 +134,7 @@ async def achievement_rules(
     """【转换】 on a stored achievement: the published rules using it as a source, each with
     是否已申请 and what else the rule needs."""
     learner_id = require_learner(actor)
-    achievement = await LearnerAchievement.get_or_none(Q(learner_id=learner_id), id=achievement_id)
+    achievement = await LearnerAchievement.get_or_none(id=achievement_id, learner_id=learner_id)
     if achievement is None:
         raise DomainError.of(ErrorCode.NOT_FOUND, "成果不存在", "achievementId")
     if achievement.status != AchievementStatus.STORED or achievement.catalogue_entry_id is None:

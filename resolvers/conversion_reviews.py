@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from tortoise.expressions import Subquery
 from tortoise.transactions import in_transaction
 
 from models import (
@@ -106,8 +107,10 @@ async def _locked(
 ) -> list[ConversionApplication]:
     """The applications, locked, all pending in this institution's queue: or nothing at all.
     A second reviewer of the same application waits here and then finds it decided."""
-    query = ConversionApplication.select_for_update().filter(
-        id__in=ids, target_institution_id=institution_id
+    query = (
+        ConversionApplication.select_for_update()
+        .filter(id__in=ids, target_institution_id=institution_id)
+        .order_by("id")  # one lock order, so overlapping selections queue instead of deadlock
     )
     if batch_id is not None:
         query = query.filter(batch_id=batch_id)
@@ -194,13 +197,16 @@ async def _store_targets(
 
 
 async def _check_sources_still_stored(applications: list[ConversionApplication]) -> None:
+    """Refuse approval when a source was withdrawn since the application was made. Read without
+    a lock: a withdrawal locks the achievements and then the applications, this review the
+    applications and then reads the achievements, so locking here could deadlock the two; a
+    withdrawal still in progress is simply ordered after this approval."""
     ids = [row.id for row in applications]
-    used = await ConversionApplicationSource.filter(application_id__in=ids).values_list(
-        "learner_achievement_id", flat=True
+    used = ConversionApplicationSource.filter(application_id__in=ids).values(
+        "learner_achievement_id"
     )
     gone = (
-        await LearnerAchievement.select_for_update()
-        .filter(id__in=list(used))
+        await LearnerAchievement.filter(id__in=Subquery(used))
         .exclude(status=AchievementStatus.STORED)
         .exists()
     )
