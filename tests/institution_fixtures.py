@@ -9,6 +9,7 @@ write rows directly, for tests that only need the state (the permission matrix).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,8 +171,9 @@ async def call(api, query: str, variables: dict | None = None, token: str | None
     return only(await api.gql(query, variables, token=token))
 
 
-async def top_level_error(api, query: str, variables: dict | None = None,
-                          token: str | None = None) -> str:
+async def top_level_error(
+    api, query: str, variables: dict | None = None, token: str | None = None
+) -> str:
     """The ``extensions.code`` of the one top-level error a request must fail with."""
     response = await api.post(query, variables, token)
     body = response.json()
@@ -180,8 +182,37 @@ async def top_level_error(api, query: str, variables: dict | None = None,
     return body["errors"][0]["extensions"]["code"]
 
 
-async def send_code(api, number: str, purpose: str = "INSTITUTION_REGISTER",
-                    token: str | None = None) -> str:
+OK = "OK"
+TOP_LEVEL = {"UNAUTHENTICATED", "FORBIDDEN"}
+
+
+async def check_outcome(
+    api,
+    query: str,
+    data: dict,
+    token: str | None,
+    expected: str,
+    rows: Callable[[], Awaitable[Any]],
+    role: str = "",
+) -> None:
+    """One cell of a permission table: the call as this caller succeeds (``OK``), fails at the
+    top level (UNAUTHENTICATED / FORBIDDEN) or with one payload error of code ``expected``; a
+    refused call leaves ``rows()`` (the tables it could write) as they were."""
+    before = await rows()
+    if expected in TOP_LEVEL:
+        assert await top_level_error(api, query, data, token) == expected, role
+    else:
+        payload = await call(api, query, data, token)
+        if expected == OK:
+            assert payload["errors"] == [], (role, payload)
+            return
+        assert [code for _, code in codes(payload)] == [expected], (role, payload)
+    assert await rows() == before, role
+
+
+async def send_code(
+    api, number: str, purpose: str = "INSTITUTION_REGISTER", token: str | None = None
+) -> str:
     """Send a code of ``purpose`` to ``number`` and read it from the fake SMS sender."""
     payload = await call(api, SEND_CODE, {"input": {"purpose": purpose, "phone": number}}, token)
     assert payload["errors"] == [], payload
@@ -256,7 +287,9 @@ async def register_institution(api, n: int = 1, **info_overrides: Any) -> Instit
     institution = payload["institution"]
     assert payload["username"] == institution["creditCode"]
     return InstitutionAccount(
-        id=institution["id"], credit_code=institution["creditCode"], name=institution["name"],
+        id=institution["id"],
+        credit_code=institution["creditCode"],
+        name=institution["name"],
         phone=number,
     )
 
@@ -273,8 +306,7 @@ async def login_institution(api, account: str, password: str = PASSWORD) -> str:
     return payload["token"]
 
 
-async def review(api, admin_token: str, institution_id: str, approve: bool,
-                 note: str = "") -> dict:
+async def review(api, admin_token: str, institution_id: str, approve: bool, note: str = "") -> dict:
     variables = {"input": {"id": institution_id, "approve": approve, "note": note}}
     return await call(api, REVIEW, variables, admin_token)
 
@@ -297,8 +329,12 @@ async def approved_institution(api, admin_token: str, n: int = 1) -> Institution
 
 def sub_user_input(username: str, n: int, **overrides: Any) -> dict:
     """A valid ``SubUserCreateInput`` whose phone is ``phone(n, "138")``."""
-    data = {"username": username, "name": f"子用户{n}", "phone": phone(n, "138"),
-            "password": PASSWORD}
+    data = {
+        "username": username,
+        "name": f"子用户{n}",
+        "phone": phone(n, "138"),
+        "password": PASSWORD,
+    }
     data.update(overrides)
     return data
 
@@ -367,8 +403,13 @@ async def make_institution_user(
     institution: Institution, username: str, number: str, *, is_main: bool = False, **values: Any
 ) -> InstitutionUser:
     return await InstitutionUser.create(
-        institution=institution, username=username, name=f"用户{username[-4:]}", phone=number,
-        password_hash=await password_hash(), is_main=is_main, **values,
+        institution=institution,
+        username=username,
+        name=f"用户{username[-4:]}",
+        phone=number,
+        password_hash=await password_hash(),
+        is_main=is_main,
+        **values,
     )
 
 

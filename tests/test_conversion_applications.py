@@ -52,12 +52,13 @@ from tests.conversion_fixtures import (
     module,
 )
 from tests.institution_fixtures import (
+    OK,
     admin_token,  # noqa: F401
     call,
+    check_outcome,
     codes,
     login_learner,
     make_learner,
-    top_level_error,
 )
 
 
@@ -509,9 +510,6 @@ async def test_non_academic_target_carries_its_exempt_module_credits(api, conv):
 
 # -- permissions ---------------------------------------------------------------------------------
 
-OK = "OK"
-_TOP_LEVEL = {"UNAUTHENTICATED", "FORBIDDEN"}
-
 
 def _outcomes(**overrides: str) -> dict[str, str]:
     outcomes = dict.fromkeys(ROLES, "FORBIDDEN")
@@ -556,20 +554,11 @@ PERMISSIONS = [
 )
 async def test_permission_table(api, conv, name, query, variables, outcomes):
     for role in ROLES:
-        expected = outcomes[role]
         await _reset(conv)
         data = await variables(api, conv, role)
-        before = await conversion_rows()
-        token = conv.tokens[role]
-        if expected in _TOP_LEVEL:
-            assert await top_level_error(api, query, data, token) == expected, role
-        else:
-            payload = await call(api, query, data, token)
-            if expected == OK:
-                assert payload["errors"] == [], (role, payload)
-                continue
-            assert [code for _, code in codes(payload)] == [expected], (role, payload)
-        assert await conversion_rows() == before, role
+        await check_outcome(
+            api, query, data, conv.tokens[role], outcomes[role], conversion_rows, role
+        )
 
 
 async def _reset(conv: Conversion) -> None:

@@ -31,8 +31,10 @@ from tests.achievement_fixtures import ROLES, AchievementWorld, build_world
 from tests.catalogue_fixtures import count_queries
 from tests.institution_fixtures import (
     FIELD_ERRORS,
+    OK,
     admin_token,  # noqa: F401
     call,
+    check_outcome,
     codes,
     top_level_error,
 )
@@ -664,9 +666,6 @@ async def test_bad_input_is_refused_field_by_field_and_writes_nothing(api, world
 
 # -- who may do what -----------------------------------------------------------------------------
 
-OK = "OK"
-_TOP_LEVEL = {"UNAUTHENTICATED", "FORBIDDEN"}
-
 
 def _outcomes(**overrides: str) -> dict[str, str]:
     outcomes = dict.fromkeys(ROLES, "FORBIDDEN")
@@ -729,16 +728,5 @@ PERMISSIONS = [
 )
 async def test_permission_table(api, world, name, query, variables, outcomes):
     for role in ROLES:
-        expected = outcomes[role]
         data = await variables(world)
-        before = await _rows()
-        token = world.tokens[role]
-        if expected in _TOP_LEVEL:
-            assert await top_level_error(api, query, data, token) == expected, role
-        else:
-            payload = await call(api, query, data, token)
-            if expected == OK:
-                assert payload["errors"] == [], (role, payload)
-                continue
-            assert [code for _, code in codes(payload)] == [expected], (role, payload)
-        assert await _rows() == before, role
+        await check_outcome(api, query, data, world.tokens[role], outcomes[role], _rows, role)

@@ -26,8 +26,10 @@ from tests.achievement_fixtures import (
     table_rows,
 )
 from tests.institution_fixtures import (
+    OK,
     admin_token,  # noqa: F401
     call,
+    check_outcome,
     codes,
     resident_id,
     top_level_error,
@@ -210,8 +212,6 @@ async def test_delete_only_inactive_accounts_it_created_without_achievements(api
 
 # -- who may do what -----------------------------------------------------------------------------
 
-OK = "OK"
-_TOP_LEVEL = {"UNAUTHENTICATED", "FORBIDDEN"}
 _counter = iter(range(100, 10_000))
 
 
@@ -269,19 +269,8 @@ PERMISSIONS = [
 )
 async def test_permission_table(api, world, name, query, variables, outcomes):
     for role in ROLES:
-        expected = outcomes[role]
         data = await variables(api, world, role)
-        before = await table_rows()
-        token = world.tokens[role]
-        if expected in _TOP_LEVEL:
-            assert await top_level_error(api, query, data, token) == expected, role
-        else:
-            payload = await call(api, query, data, token)
-            if expected == OK:
-                assert payload["errors"] == [], (role, payload)
-                continue
-            assert [code for _, code in codes(payload)] == [expected], (role, payload)
-        assert await table_rows() == before, role
+        await check_outcome(api, query, data, world.tokens[role], outcomes[role], table_rows, role)
 
 
 async def test_queries_refuse_other_roles(api, world):

@@ -49,8 +49,10 @@ from tests.achievement_fixtures import (
     table_rows,
 )
 from tests.institution_fixtures import (
+    OK,
     admin_token,  # noqa: F401
     call,
+    check_outcome,
     codes,
     make_institution,
     resident_id,
@@ -724,9 +726,6 @@ async def test_restricted_and_synced_subtypes_may_be_registered_by_hand(api, wor
 
 # -- who may do what -----------------------------------------------------------------------------
 
-OK = "OK"
-_TOP_LEVEL = {"UNAUTHENTICATED", "FORBIDDEN"}
-
 
 def _outcomes(**overrides: str) -> dict[str, str]:
     outcomes = dict.fromkeys(ROLES, "FORBIDDEN")
@@ -802,19 +801,8 @@ PERMISSIONS = [
 )
 async def test_permission_table(api, world, name, query, variables, outcomes):
     for role in ROLES:
-        expected = outcomes[role]
         data = await variables(api, world, role)
-        before = await table_rows()
-        token = world.tokens[role]
-        if expected in _TOP_LEVEL:
-            assert await top_level_error(api, query, data, token) == expected, role
-        else:
-            payload = await call(api, query, data, token)
-            if expected == OK:
-                assert payload["errors"] == [], (role, payload)
-                continue
-            assert [code for _, code in codes(payload)] == [expected], (role, payload)
-        assert await table_rows() == before, role
+        await check_outcome(api, query, data, world.tokens[role], outcomes[role], table_rows, role)
 
 
 async def test_two_reviewers_at_once_exactly_one_decision_stands(api, world):
