@@ -126,6 +126,8 @@ class Settings:
     job_broker: str = "inprocess"  # or a Redis URL: jobs go to the taskiq worker
     import_max_rows: int = 200_000
     import_chunk_rows: int = 2000
+    # Where the public verify pages live: the address printed in certificates' QR codes.
+    public_base_url: str = "http://127.0.0.1:8000"
 
     @property
     def production(self) -> bool:
@@ -153,6 +155,7 @@ class Settings:
             job_broker=os.environ.get("JOB_BROKER", "inprocess"),
             import_max_rows=int(os.environ.get("IMPORT_MAX_ROWS", "200000")),
             import_chunk_rows=int(os.environ.get("IMPORT_CHUNK_ROWS", "2000")),
+            public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         )
 
 

@@ -15,6 +15,13 @@ from models.achievements import (
 from models.admins import Administrator
 from models.audit import AuditEntry
 from models.auth import ApiToken, SessionToken, SubjectKind, VerificationCode
+from models.certificates import (
+    Certificate,
+    CertificateAchievement,
+    CertificateKind,
+    CertificateVerification,
+    SigningKey,
+)
 from models.conversion import (
     ApplicationStatus,
     ConversionApplication,
@@ -62,6 +69,10 @@ __all__ = [
     "ApiToken",
     "ApplicationStatus",
     "AuditEntry",
+    "Certificate",
+    "CertificateAchievement",
+    "CertificateKind",
+    "CertificateVerification",
     "ConversionApplication",
     "ConversionApplicationSource",
     "ConversionBatch",
@@ -100,6 +111,7 @@ __all__ = [
     "RuleStatus",
     "RuleType",
     "SessionToken",
+    "SigningKey",
     "StoredFile",
     "SubjectKind",
     "SubtypeAuthorisation",
