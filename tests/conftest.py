@@ -14,6 +14,8 @@ import httpx
 import pytest
 import pytest_asyncio
 from argon2 import PasswordHasher
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tortoise.context import TortoiseContext, set_global_context
 from tortoise.contrib.test import truncate_all_models
 from tortoise.migrations.api.migrate import migrate
@@ -23,6 +25,7 @@ from graphql_api.context import Services
 from graphql_api.settings import Settings, tortoise_config
 from notifications.sms import MemorySmsSender
 from resolvers import passwords
+from resolvers.signing import publish_key
 from resolvers.taxonomy import ensure_default_taxonomy
 from resolvers.throttle import Throttle
 
@@ -127,12 +130,22 @@ class Api:
         return text.split("验证码", 1)[1][:6]
 
 
+@pytest.fixture(scope="session")
+def signing_key_pem() -> bytes:
+    """The bank's signing key (an Ed25519 PKCS8 PEM, as the settings carry it) for the session."""
+    return Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+
+
 @pytest.fixture
-def settings(tmp_path) -> Settings:
+def settings(tmp_path, signing_key_pem: bytes) -> Settings:
     return Settings(
         database_url="sqlite://:memory:",
         secret_key="test-secret",
-        signing_key_pem=b"",
+        signing_key_pem=signing_key_pem,
         environment="test",
         graphiql=True,
         sms_sender="memory",
@@ -150,7 +163,10 @@ async def api(db: str, settings: Settings) -> AsyncIterator[Api]:
         "verify": "1000/minute",
     }
     app = create_app(settings, init_orm=False, sms=sms, throttle=Throttle(limits=generous))
+    services = app.state.services
+    await publish_key(services.signer)  # as the app's lifespan does at start-up
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield Api(client, sms, services=app.state.services)
-    await app.state.services.jobs.close()
+        yield Api(client, sms, services=services)
+    await services.verifications.close()
+    await services.jobs.close()

@@ -83,11 +83,11 @@ _certificates = itertools.count(1)
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, signing_key_pem: bytes) -> Settings:
     return Settings(
         database_url="sqlite://:memory:",
         secret_key="test-secret",
-        signing_key_pem=b"",
+        signing_key_pem=signing_key_pem,
         environment="test",
         graphiql=True,
         sms_sender="memory",

@@ -52,12 +52,12 @@ def files_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def settings(files_dir: Path) -> Settings:
+def settings(files_dir: Path, signing_key_pem: bytes) -> Settings:
     """The conftest settings, with uploads kept in this test's own folder."""
     return Settings(
         database_url="sqlite://:memory:",
         secret_key="test-secret",
-        signing_key_pem=b"",
+        signing_key_pem=signing_key_pem,
         environment="test",
         graphiql=True,
         sms_sender="memory",
