@@ -26,12 +26,17 @@ from graphql_api.portal_files import download_public_file
 from graphql_api.schema import schema
 from graphql_api.settings import Settings
 from graphql_api.templates import download_template
+from graphql_api.verify import verify_json, verify_page
+from graphql_api.well_known import jwks
 from notifications.sms import SmsSender, sms_sender
+from resolvers.certificates import Issuer
 from resolvers.imports import ImportLimits, resume_stale_imports, run_import
 from resolvers.jobs import InProcessJobs, JobQueue
 from resolvers.sessions import authenticate
+from resolvers.signing import Signer, publish_key
 from resolvers.storage import LocalFolderStorage, Storage
 from resolvers.throttle import Throttle
+from resolvers.verification import VerificationLog
 
 log = logging.getLogger("creditbank")
 
@@ -117,6 +122,8 @@ def create_app(
         storage=storage,
         jobs=jobs or job_queue(settings, storage, limits),
         imports=limits,
+        issuer=Issuer(Signer(settings.signing_key_pem), settings.public_base_url),
+        verifications=VerificationLog(),
     )
     graphql = CreditBankGraphQL(services)
 
@@ -126,6 +133,7 @@ def create_app(
             yield
             return
         async with RegisterTortoise(app, config=settings.tortoise, generate_schemas=False):
+            await publish_key(services.signer)
             sweeper = None
             if isinstance(services.jobs, InProcessJobs):
                 sweeper = asyncio.create_task(_sweep(services.jobs))
@@ -135,6 +143,7 @@ def create_app(
             finally:
                 if sweeper is not None:
                     sweeper.cancel()
+                await services.verifications.close()
                 await _stop(services.jobs)
 
     middleware = [Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)]
@@ -155,6 +164,9 @@ def create_app(
             Route("/files/{id:uuid}", download_file, methods=["GET"]),
             Route("/portal/files/{id:uuid}", download_public_file, methods=["GET"]),
             Route("/templates/{kind}.xlsx", download_template, methods=["GET"]),
+            Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+            Route("/verify/{number}", verify_page, methods=["GET"]),
+            Route("/api/verify/{number}", verify_json, methods=["GET"]),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -13,10 +13,13 @@ from strawberry.types import Info as _Info
 from graphql_api.dataloaders import Loaders
 from notifications.sms import SmsSender
 from resolvers.actors import Actor
+from resolvers.certificates import Issuer
 from resolvers.imports import ImportLimits
 from resolvers.jobs import JobQueue
+from resolvers.signing import Signer
 from resolvers.storage import Storage
 from resolvers.throttle import Throttle
+from resolvers.verification import VerificationLog
 
 if TYPE_CHECKING:
     from graphql_api.settings import Settings
@@ -32,6 +35,12 @@ class Services:
     storage: Storage
     jobs: JobQueue
     imports: ImportLimits
+    issuer: Issuer  # the bank's signing key and where certificates are verified
+    verifications: VerificationLog
+
+    @property
+    def signer(self) -> Signer:
+        return self.issuer.signer
 
 
 @dataclass

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from models import (
     TaxonomyTerm,
 )
 from resolvers.credits import credit_totals
+from resolvers.verification import verification_summaries
 
 M = TypeVar("M", bound=Model)
 
@@ -50,6 +52,13 @@ def _by_id_loader(model: type[M]) -> DataLoader[uuid.UUID, M | None]:
         return [found.get(key) for key in keys]
 
     return DataLoader(load_fn=load)
+
+
+async def _verifications_by_certificate(
+    keys: Sequence[uuid.UUID],
+) -> list[tuple[int, dt.datetime | None]]:
+    found = await verification_summaries(list(keys))
+    return [found[key] for key in keys]
 
 
 async def _credits_by_learner(keys: Sequence[uuid.UUID]) -> list[Decimal]:
@@ -85,6 +94,9 @@ class Loaders:
     )
     stored_file_by_id: DataLoader[uuid.UUID, StoredFile | None] = field(
         default_factory=lambda: _by_id_loader(StoredFile)
+    )
+    verifications_by_certificate: DataLoader[uuid.UUID, tuple[int, dt.datetime | None]] = field(
+        default_factory=lambda: DataLoader(load_fn=_verifications_by_certificate)
     )
     rules: RuleLoaders = field(default_factory=RuleLoaders)
     applications: ApplicationLoaders = field(default_factory=ApplicationLoaders)

@@ -20,6 +20,7 @@ from graphql_api.achievements.queries import AchievementQuery
 from graphql_api.audit.queries import AuditQuery
 from graphql_api.catalogue.mutations import CatalogueMutation
 from graphql_api.catalogue.queries import CatalogueQuery
+from graphql_api.certificates import CertificateMutation, CertificateQuery
 from graphql_api.conversion.applications import (
     ConversionApplicationMutation,
     ConversionApplicationQuery,
@@ -62,6 +63,7 @@ class Query(
     ConversionPolicyQuery,
     ConversionRuleQuery,
     ConversionApplicationQuery,
+    CertificateQuery,
 ):
     pass
 
@@ -82,6 +84,7 @@ class Mutation(
     ConversionPolicyMutation,
     ConversionRuleMutation,
     ConversionApplicationMutation,
+    CertificateMutation,
 ):
     pass
 

@@ -43,10 +43,9 @@ class Certificate(Model):
     revoked_at = fields.DatetimeField(null=True)
     revoked_reason = fields.CharField(max_length=500, default="")
     revoked_by_kind = fields.CharField(max_length=20, default="")  # administrator / learner / …
-    verification_count = fields.IntField(default=0)
-    last_verified_at = fields.DatetimeField(null=True)
-    png_key = fields.CharField(max_length=200, default="")  # rendered files, for this credential
-    pdf_key = fields.CharField(max_length=200, default="")
+    # Rendered files (StoredFile ids) of the current credential: a cache, dropped when it changes
+    png_file_id = fields.UUIDField(null=True)
+    pdf_file_id = fields.UUIDField(null=True)
     created_at = fields.DatetimeField(auto_now_add=True)
     updated_at = fields.DatetimeField(auto_now=True)
 

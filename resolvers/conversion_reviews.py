@@ -36,6 +36,7 @@ from models import (
 from resolvers import audit
 from resolvers.actors import Actor, require_institution
 from resolvers.bulk_rows import insert_rows
+from resolvers.certificates import Issuer, issue_conversion_certificates
 from resolvers.clock import now, today
 from resolvers.columns import uuid_column
 from resolvers.conversion_applications import RECORDS_LINK
@@ -263,8 +264,9 @@ def _messages(
     return notices
 
 
-async def review_applications(actor: Actor, data: ReviewInput) -> ReviewOutcome:
-    """Approve or reject, all or nothing; messages to each learner and, for a batch, to the
+async def review_applications(actor: Actor, data: ReviewInput, issuer: Issuer) -> ReviewOutcome:
+    """Approve or reject, all or nothing; approval stores the targets and issues each learner's
+    conversion certificate (转换证明); messages to each learner and, for a batch, to the
     institution that applied."""
     institution_id = require_institution(actor, people_only=True)
     checker = FieldChecker()
@@ -287,6 +289,8 @@ async def review_applications(actor: Actor, data: ReviewInput) -> ReviewOutcome:
         for row in applications:
             row.status, row.decided_at = status, moment
             row.failure_reason = "" if data.approve else reason
+        if data.approve:
+            await issue_conversion_certificates(actor, issuer, applications)
         decision = ReviewDecision.APPROVED if data.approve else ReviewDecision.REJECTED
         await insert_rows(
             ConversionReview,

@@ -30,6 +30,7 @@ _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f\"\\/]")
 class FileKind(StrEnum):
     PDF = "pdf"
     XLSX = "xlsx"
+    PNG = "png"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,9 @@ _KINDS: dict[FileKind, _KindRule] = {
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         ".xlsx",
         lambda data: data.startswith(b"PK\x03\x04"),
+    ),
+    FileKind.PNG: _KindRule(
+        "PNG", "image/png", ".png", lambda data: data.startswith(b"\x89PNG\r\n\x1a\n")
     ),
 }
 

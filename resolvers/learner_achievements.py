@@ -35,6 +35,7 @@ from models import (
 from resolvers import audit
 from resolvers.achievement_details import TermBook, validate_details
 from resolvers.actors import Actor, require_admin, require_institution, require_learner
+from resolvers.certificates import revoke_listing
 from resolvers.clock import SHANGHAI, now, today
 from resolvers.conversion_applications import fail_relying_applications
 from resolvers.errors import DomainError, ErrorCode, Problems
@@ -366,6 +367,7 @@ async def withdraw_achievements(
         }
         await _guarded_update(unique, AchievementStatus.STORED, "ids", **changes)
         await fail_relying_applications(actor, unique, reason)
+        await revoke_listing(actor, unique, reason)
         for row in rows:
             before = audit.snapshot(row)
             row.update_from_dict(changes)

@@ -2,12 +2,17 @@
 §5): a university publishes its policy and a rule turning a training body's certificate into one
 of its courses; the portal shows both; a learner asks what they can convert to and applies; the
 training body applies for a batch of its learners; the university approves and rejects; each side
-reads its records and messages; what can I convert to answers again."""
+reads its records, messages and conversion certificate; what can I convert to answers again."""
 
 from __future__ import annotations
 
+import io
 import re
 from decimal import Decimal
+from urllib.parse import urlsplit
+
+import zxingcpp
+from PIL import Image
 
 from resolvers.clock import today
 from tests.catalogue_fixtures import (
@@ -56,7 +61,8 @@ REVIEW = """mutation($input: ConversionReviewInput!) { conversionApplicationRevi
 RECORDS = """query($status: ConversionApplicationStatus) {
   myConversionApplications(status: $status) { succeededCount pendingCount failedCount
     items { ruleCode status failureReason reviews { decisionLabel reason }
-            targetAchievements { name sourceLabel status credits } } } }"""
+            targetAchievements { name sourceLabel status credits }
+            certificate { number kind verifyUrl pngUrl } } } }"""
 MESSAGES = "{ myMessages { items { event title body } } }"
 
 
@@ -243,6 +249,16 @@ async def test_policy_rule_apply_batch_review_records(api):
         "STORED",
     )
     assert Decimal(converted["credits"]) == Decimal(3)
+    # 转换证明: issued on approval; its QR code opens a page that says valid, with the rule.
+    certificate = first["items"][0]["certificate"]
+    assert certificate["kind"] == "CONVERSION"
+    png = await api.client.get(
+        certificate["pngUrl"], headers={"Authorization": f"Bearer {tokens[0]}"}
+    )
+    (barcode,) = zxingcpp.read_barcodes(Image.open(io.BytesIO(png.content)))
+    assert barcode.text == certificate["verifyUrl"]
+    page = await api.client.get(urlsplit(barcode.text).path)
+    assert 'data-status="valid"' in page.text and rule["code"] in page.text
     third = (await api.gql(RECORDS, {"status": "FAILED"}, token=tokens[2]))[
         "myConversionApplications"
     ]

@@ -14,6 +14,7 @@ from tortoise.functions import Count
 from models import (
     AchievementSource,
     ApplicationStatus,
+    Certificate,
     ConversionApplication,
     ConversionApplicationSource,
     ConversionBatch,
@@ -71,6 +72,11 @@ async def _converted(keys: Sequence[ConvertedKey]) -> list[list[LearnerAchieveme
     return [grouped.get(key, []) for key in keys]
 
 
+async def _certificates_by_application(keys: Sequence[uuid.UUID]) -> list[Certificate | None]:
+    found = {row.application_id: row for row in await Certificate.filter(application_id__in=keys)}
+    return [found.get(key) for key in keys]
+
+
 async def _pending_by_batch(keys: Sequence[uuid.UUID]) -> list[int]:
     rows = (
         await ConversionApplication.filter(
@@ -102,6 +108,9 @@ class ApplicationLoaders:
     )
     converted_by_learner_and_code: DataLoader[ConvertedKey, list[LearnerAchievement]] = field(
         default_factory=lambda: DataLoader(load_fn=_converted)
+    )
+    certificate_by_application: DataLoader[uuid.UUID, Certificate | None] = field(
+        default_factory=lambda: DataLoader(load_fn=_certificates_by_application)
     )
     pending_by_batch: DataLoader[uuid.UUID, int] = field(
         default_factory=lambda: DataLoader(load_fn=_pending_by_batch)

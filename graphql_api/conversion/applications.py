@@ -13,6 +13,7 @@ import strawberry
 from graphql_api.achievements.mutations import parse_ids
 from graphql_api.achievements.types import LearnerAchievementType
 from graphql_api.catalogue.types import CatalogueEntryType
+from graphql_api.certificates import CertificateType
 from graphql_api.common import Page, parse_id, shown
 from graphql_api.context import Info
 from graphql_api.conversion.rule_types import ConversionRuleType
@@ -165,6 +166,18 @@ class ConversionApplicationType:
         loader = info.context.loaders.applications.converted_by_learner_and_code
         rows = await loader.load((self._row.learner_id, self._row.rule_code))
         return [LearnerAchievementType.from_model(row) for row in rows]
+
+    @strawberry.field(
+        description="转换证明: the conversion certificate of a succeeded application, for its "
+        "learner."
+    )
+    async def certificate(self, info: Info) -> CertificateType | None:
+        actor = info.context.actor
+        if not (actor.is_learner and actor.id == self._row.learner_id):
+            return None
+        loader = info.context.loaders.applications.certificate_by_application
+        row = await loader.load(self._row.id)
+        return CertificateType.from_model(row) if row is not None else None
 
     @strawberry.field(description="The applying institution of a batch (机构发起).")
     async def initiating_institution(self, info: Info) -> InstitutionType | None:
@@ -611,7 +624,9 @@ class ConversionApplicationMutation:
     ) -> ConversionReviewPayload:
         return await mutate(
             ConversionReviewPayload,
-            lambda: conversion_reviews.review_applications(info.context.actor, input.to_domain()),
+            lambda: conversion_reviews.review_applications(
+                info.context.actor, input.to_domain(), info.context.services.issuer
+            ),
             lambda outcome: {
                 "approved_count": outcome.approved,
                 "rejected_count": outcome.rejected,

@@ -1,0 +1,281 @@
+"""Certificates in GraphQL: a learner requests, downloads (PNG, PDF, the signed credential),
+extends and ends them and sees how often they were verified; an administrator revokes; anyone
+verifies a number (SPEC §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import strawberry
+from strawberry.scalars import JSON
+
+from graphql_api.achievements.mutations import parse_ids
+from graphql_api.common import Page, parse_id, shown
+from graphql_api.context import Info
+from graphql_api.errors import FieldError, mutate
+from graphql_api.permissions import IsAdministrator, IsLearner
+from models import Certificate, CertificateKind, CertificateVerification
+from resolvers import certificate_files, certificates, verification
+from resolvers.certificates import CertificateStatus, Issuer, public_subject, status_of
+from resolvers.files import FileKind, sign_download
+
+strawberry.enum(CertificateKind, name="CertificateKind", description="证明类型")
+strawberry.enum(
+    CertificateStatus, name="CertificateStatus", description="有效 / 已过期 / 已撤销 / 未找到"
+)
+
+
+def issuer_of(info: Info) -> Issuer:
+    return info.context.services.issuer
+
+
+@strawberry.type(name="CertificateVerification", description="One check of a certificate.")
+class CertificateVerificationType:
+    verified_at: dt.datetime
+    channel: str = strawberry.field(description="page (the QR page), json or graphql")
+
+
+@strawberry.type(name="Certificate", description="A certificate as its holder sees it.")
+class CertificateType:
+    id: strawberry.ID
+    number: str = strawberry.field(description="报告编号, grouped, with a check character.")
+    kind: CertificateKind
+    issued_on: dt.date
+    valid_until: dt.date
+    revoked_at: dt.datetime | None
+    revoked_reason: str
+    credential: str = strawberry.field(
+        description="The signed credential: a W3C Verifiable Credential 2.0 as a JWS (EdDSA), "
+        "checkable offline against /.well-known/jwks.json."
+    )
+    _row: strawberry.Private[Certificate]
+
+    @strawberry.field
+    def kind_label(self) -> str:
+        return self._row.kind.label
+
+    @strawberry.field
+    def status(self) -> CertificateStatus:
+        return CertificateStatus(status_of(self._row))
+
+    @strawberry.field
+    def status_label(self) -> str:
+        return certificates.STATUS_LABELS[status_of(self._row)]
+
+    @strawberry.field(description="What it certifies, as issued (the holder whole).")
+    def content(self) -> JSON:
+        return self._row.snapshot
+
+    @strawberry.field(description="The public verify page this certificate's QR code opens.")
+    def verify_url(self, info: Info) -> str:
+        return issuer_of(info).verify_url(self._row.number)
+
+    @strawberry.field(description="How often it was verified (page, JSON and GraphQL).")
+    async def verification_count(self, info: Info) -> int:
+        count, _ = await info.context.loaders.verifications_by_certificate.load(self._row.id)
+        return count
+
+    @strawberry.field(description="When it was last verified.")
+    async def last_verified_at(self, info: Info) -> dt.datetime | None:
+        _, last = await info.context.loaders.verifications_by_certificate.load(self._row.id)
+        return shown(last)
+
+    @strawberry.field(description="The latest verifications, newest first.")
+    async def verifications(self, limit: int = 20) -> list[CertificateVerificationType]:
+        rows = (
+            await CertificateVerification.filter(certificate_id=self._row.id)
+            .order_by("-verified_at", "id")
+            .limit(max(1, min(limit, 100)))
+        )
+        return [
+            CertificateVerificationType(verified_at=shown(r.verified_at), channel=r.channel)  # type: ignore[arg-type]
+            for r in rows
+        ]
+
+    async def _download(self, info: Info, kind: FileKind) -> str:
+        services = info.context.services
+        file_id = await certificate_files.certificate_file(
+            info.context.actor, self._row.id, services.issuer, services.storage, kind
+        )
+        return sign_download(file_id, info.context.actor, services.settings.secret_key)
+
+    @strawberry.field(
+        description="The certificate as a PNG image: rendered once per credential, then kept; "
+        "a link valid five minutes, fetched with the same bearer token."
+    )
+    async def png_url(self, info: Info) -> str:
+        return await self._download(info, FileKind.PNG)
+
+    @strawberry.field(description="The certificate as a PDF (A4), like pngUrl.")
+    async def pdf_url(self, info: Info) -> str:
+        return await self._download(info, FileKind.PDF)
+
+    @classmethod
+    def from_model(cls, row: Certificate) -> CertificateType:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            number=row.number,
+            kind=row.kind,
+            issued_on=row.issued_on,
+            valid_until=row.valid_until,
+            revoked_at=shown(row.revoked_at),
+            revoked_reason=row.revoked_reason,
+            credential=row.credential,
+            _row=row,
+        )
+
+
+@strawberry.type(name="CertificateCheck", description="在线验证: the answer for one number.")
+class CertificateCheckType:
+    number: str
+    status: CertificateStatus
+    status_label: str
+    kind: CertificateKind | None = None
+    kind_label: str | None = None
+    issued_on: dt.date | None = None
+    valid_until: dt.date | None = None
+    revoked_at: dt.datetime | None = None
+    revoked_reason: str | None = None
+    content: JSON | None = strawberry.field(
+        default=None, description="What it certifies, the holder's name and ID masked."
+    )
+    credential: str | None = None
+
+    @classmethod
+    def of(cls, answer: verification.Verification) -> CertificateCheckType:
+        row = answer.certificate
+        status = CertificateStatus(answer.status)
+        if row is None:
+            return cls(number=answer.number, status=status, status_label=answer.status_label)
+        return cls(
+            number=row.number,
+            status=status,
+            status_label=answer.status_label,
+            kind=row.kind,
+            kind_label=row.kind.label,
+            issued_on=row.issued_on,
+            valid_until=row.valid_until,
+            revoked_at=shown(row.revoked_at),
+            revoked_reason=row.revoked_reason or None,
+            content=public_subject(row.snapshot),
+            credential=row.credential,
+        )
+
+
+@strawberry.type
+class CertificateQuery:
+    @strawberry.field(
+        description="Learners: their certificates, newest first.", permission_classes=[IsLearner]
+    )
+    async def my_certificates(
+        self, info: Info, page: int = 1, page_size: int = 10, kind: CertificateKind | None = None
+    ) -> Page[CertificateType]:
+        rows, total = await certificates.list_own(info.context.actor, page, page_size, kind)
+        return Page(
+            items=[CertificateType.from_model(row) for row in rows],
+            total_count=total,
+            page=page,
+            page_size=page_size,
+        )
+
+    @strawberry.field(
+        description="Learners: one of their certificates.", permission_classes=[IsLearner]
+    )
+    async def my_certificate(self, info: Info, id: strawberry.ID) -> CertificateType:
+        return CertificateType.from_model(
+            await certificates.get_own(info.context.actor, parse_id(id))
+        )
+
+    @strawberry.field(
+        description="Anyone: 在线验证 by report number (as typed from paper: case, spaces and "
+        "hyphens do not matter, a typo is caught by the check character); rate-limited per "
+        "address."
+    )
+    async def certificate_verify(self, info: Info, number: str) -> CertificateCheckType:
+        services = info.context.services
+        await services.throttle.hit("verify", info.context.client_address)
+        answer = await verification.verify(number, "graphql", services.verifications)
+        return CertificateCheckType.of(answer)
+
+
+@strawberry.input(description="开具证明 / 申请学习成果认证报告.")
+class CertificateRequestInput:
+    kind: CertificateKind
+    achievement_ids: list[strawberry.ID] = strawberry.field(
+        default_factory=list,
+        description="The stored achievements to certify; a REPORT without any lists them all.",
+    )
+    validity_days: Annotated[int, strawberry.argument(description="30, 90, 180 or 365")] = 90
+
+
+@strawberry.type
+class CertificatePayload:
+    errors: list[FieldError]
+    certificate: CertificateType | None = None
+
+
+def _certificate(row: Certificate) -> dict:
+    return {"certificate": CertificateType.from_model(row)}
+
+
+@strawberry.type
+class CertificateMutation:
+    @strawberry.mutation(
+        description="Learners: a proof of chosen stored achievements, or a certification report; "
+        "valid for the chosen days, signed, with a QR code to its verify page.",
+        permission_classes=[IsLearner],
+    )
+    async def certificate_request(
+        self, info: Info, input: CertificateRequestInput
+    ) -> CertificatePayload:
+        return await mutate(
+            CertificatePayload,
+            lambda: certificates.request_certificate(
+                info.context.actor,
+                issuer_of(info),
+                input.kind,
+                parse_ids(input.achievement_ids, "achievementIds"),
+                input.validity_days,
+            ),
+            _certificate,
+        )
+
+    @strawberry.mutation(
+        description="Learners: extend one of their certificates to the chosen days from today.",
+        permission_classes=[IsLearner],
+    )
+    async def certificate_extend(
+        self, info: Info, id: strawberry.ID, validity_days: int
+    ) -> CertificatePayload:
+        return await mutate(
+            CertificatePayload,
+            lambda: certificates.extend_certificate(
+                info.context.actor, issuer_of(info), parse_id(id), validity_days
+            ),
+            _certificate,
+        )
+
+    @strawberry.mutation(
+        description="Learners: end one of their certificates early; verification shows it at once.",
+        permission_classes=[IsLearner],
+    )
+    async def certificate_end(self, info: Info, id: strawberry.ID) -> CertificatePayload:
+        return await mutate(
+            CertificatePayload,
+            lambda: certificates.end_certificate(info.context.actor, parse_id(id)),
+            _certificate,
+        )
+
+    @strawberry.mutation(
+        description="Administrators: revoke a certificate with a reason; the holder is told.",
+        permission_classes=[IsAdministrator],
+    )
+    async def certificate_revoke(
+        self, info: Info, id: strawberry.ID, reason: str
+    ) -> CertificatePayload:
+        return await mutate(
+            CertificatePayload,
+            lambda: certificates.revoke_certificate(info.context.actor, parse_id(id), reason),
+            _certificate,
+        )
