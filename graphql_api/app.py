@@ -158,6 +158,9 @@ def create_app(
         )
     app = Starlette(
         routes=[
+            # The public verify routes first: the most frequent requests match at once.
+            Route("/api/verify/{number}", verify_json, methods=["GET"]),
+            Route("/verify/{number}", verify_page, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", _health),
@@ -165,8 +168,6 @@ def create_app(
             Route("/portal/files/{id:uuid}", download_public_file, methods=["GET"]),
             Route("/templates/{kind}.xlsx", download_template, methods=["GET"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),
-            Route("/verify/{number}", verify_page, methods=["GET"]),
-            Route("/api/verify/{number}", verify_json, methods=["GET"]),
         ],
         middleware=middleware,
         lifespan=lifespan,

@@ -96,7 +96,7 @@ class CertificateType:
     async def _download(self, info: Info, kind: FileKind) -> str:
         services = info.context.services
         file_id = await certificate_files.certificate_file(
-            info.context.actor, self._row.id, services.issuer, services.storage, kind
+            info.context.actor, self._row, services.issuer, services.storage, kind
         )
         return sign_download(file_id, info.context.actor, services.settings.secret_key)
 

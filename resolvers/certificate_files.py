@@ -44,14 +44,13 @@ async def _stored(
 
 async def certificate_file(
     actor: Actor,
-    certificate_id: uuid.UUID,
+    certificate: Certificate,
     issuer: Issuer,
     storage: Storage,
     kind: FileKind,
 ) -> uuid.UUID:
-    """The stored file (its id) of the holder's PNG or PDF of one of their certificates."""
-    learner_id = require_learner(actor)
-    certificate = await Certificate.get_or_none(id=certificate_id, learner_id=learner_id)
-    if certificate is None:
+    """The stored file (its id) of the holder's PNG or PDF of one of their certificates (read
+    by the caller, who found it among the learner's own)."""
+    if certificate.learner_id != require_learner(actor):
         raise DomainError.of(ErrorCode.NOT_FOUND, "证明不存在", "id")
     return await _stored(actor, certificate, issuer, storage, kind)
