@@ -31,33 +31,8 @@ import time
 import uuid
 from pathlib import Path
 
-import asyncpg
-
+from bench.databases import SQLITE, drop, fresh_database
 from bench.workbooks import deposits_workbook
-
-SQLITE = "sqlite"
-
-
-async def _fresh_database(kind: str, workdir: Path) -> tuple[str, str]:
-    if kind == SQLITE:
-        return f"sqlite://{workdir / f'bench-{uuid.uuid4().hex[:6]}.sqlite3'}", ""
-    name = f"creditbank_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(kind.replace("postgres://", "postgresql://", 1))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return kind.rsplit("/", 1)[0] + "/" + name, name
-
-
-async def _drop(kind: str, name: str) -> None:
-    if not name:
-        return
-    admin = await asyncpg.connect(kind.replace("postgres://", "postgresql://", 1))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 async def _world():
@@ -240,7 +215,7 @@ async def _phase(phase: str, data: bytes, kind: str, workdir: Path) -> None:
 
     from graphql_api.settings import tortoise_config
 
-    url, name = await _fresh_database(kind, workdir)
+    url, name = await fresh_database(kind, workdir)
     try:
         async with TortoiseContext():
             await migrate(config=tortoise_config(url))
@@ -252,7 +227,7 @@ async def _phase(phase: str, data: bytes, kind: str, workdir: Path) -> None:
             else:
                 await _bare(data)
     finally:
-        await _drop(kind, name)
+        await drop(kind, name)
 
 
 def _run_phase(phase: str, workbook: Path, kind: str, workdir: Path) -> dict:

@@ -33,7 +33,6 @@ import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-import asyncpg
 import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -42,30 +41,10 @@ from starlette.routing import Route
 from tortoise.context import TortoiseContext, set_global_context
 from tortoise.migrations.api.migrate import migrate
 
-SQLITE = "sqlite"
+from bench.databases import SQLITE, drop, fresh_database
+
 IN_FLIGHT = 8
 CALLERS = 2000
-
-
-async def _fresh_database(kind: str, workdir: Path) -> tuple[str, str]:
-    if kind == SQLITE:
-        return f"sqlite://{workdir / f'verify-{uuid.uuid4().hex[:6]}.sqlite3'}", ""
-    name = f"creditbank_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(kind.replace("postgres://", "postgresql://", 1))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return kind.rsplit("/", 1)[0] + "/" + name, name
-
-
-async def _drop(kind: str, name: str) -> None:
-    if name:
-        admin = await asyncpg.connect(kind.replace("postgres://", "postgresql://", 1))
-        try:
-            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await admin.close()
 
 
 async def _certificates(count: int, issuer) -> tuple[list[str], uuid.UUID]:
@@ -245,7 +224,7 @@ async def _measure(kind: str, args: argparse.Namespace, workdir: Path) -> None:
     from resolvers.signing import publish_key
     from resolvers.throttle import Throttle
 
-    url, name = await _fresh_database(kind, workdir)
+    url, name = await fresh_database(kind, workdir)
     try:
         async with TortoiseContext():
             await migrate(config=tortoise_config(url))
@@ -286,7 +265,7 @@ async def _measure(kind: str, args: argparse.Namespace, workdir: Path) -> None:
             await app.state.services.verifications.close()
             await app.state.services.jobs.close()
     finally:
-        await _drop(kind, name)
+        await drop(kind, name)
     best = {key: max(values) for key, values in rates.items()}
     label = "SQLite" if kind == SQLITE else "PostgreSQL"
     print(f"\n{label}: {args.certificates:,} certificates, {args.requests:,} requests per run, "
