@@ -205,7 +205,8 @@ async def _files(
 
     services = app.state.services
     actor = Actor(ActorKind.LEARNER, learner_id, "张三")
-    first, second = [], []
+    first: list[float] = []
+    second: list[float] = []
     for number in numbers[:samples]:
         for times in (first, second):
             start = time.perf_counter()

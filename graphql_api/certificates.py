@@ -65,7 +65,7 @@ class CertificateType:
 
     @strawberry.field(description="What it certifies, as issued (the holder whole).")
     def content(self) -> JSON:
-        return self._row.snapshot
+        return JSON(self._row.snapshot)
 
     @strawberry.field(description="The public verify page this certificate's QR code opens.")
     def verify_url(self, info: Info) -> str:
@@ -158,7 +158,7 @@ class CertificateCheckType:
             valid_until=row.valid_until,
             revoked_at=shown(row.revoked_at),
             revoked_reason=row.revoked_reason or None,
-            content=public_subject(row.snapshot),
+            content=JSON(public_subject(row.snapshot)),
             credential=row.credential,
         )
 

@@ -82,7 +82,7 @@ STATUS_LABELS = {
 }
 
 
-def status_of(certificate: Certificate, on: dt.date | None = None) -> str:
+def status_of(certificate: Certificate, on: dt.date | None = None) -> CertificateStatus:
     if certificate.revoked_at is not None:
         return CertificateStatus.REVOKED
     if certificate.valid_until < (on or today()):
@@ -157,7 +157,7 @@ def sign_certificate(
     return issuer.signer.sign(
         build_credential(
             number=number,
-            kind=kind.value,
+            kind=kind,
             kind_label=kind.label,
             verify_url=issuer.verify_url(number),
             issuer_url=issuer.base_url,

@@ -31,7 +31,7 @@ class Verification:
     """The answer for one number."""
 
     number: str
-    status: str
+    status: CertificateStatus
     certificate: Certificate | None = None
 
     @property
