@@ -493,20 +493,22 @@ async def revoke_certificate(actor: Actor, certificate_id: uuid.UUID, reason: st
     return certificate
 
 
-async def revoke_listing(actor: Actor, achievement_ids: list[uuid.UUID], reason: str) -> int:
+async def revoke_listing(
+    actor: Actor, achievement_ids: list[uuid.UUID], reason: str
+) -> list[Certificate]:
     """Withdrawn achievements revoke every certificate that lists them, in the withdrawal's
-    transaction; the holders are told with the withdrawal's message. Returns how many."""
+    transaction; the holders are told with the withdrawal's message. Returns those revoked."""
     listed = CertificateAchievement.filter(learner_achievement_id__in=achievement_ids).values(
         "certificate_id"
     )
     certificates = await Certificate.filter(
         id__in=[row["certificate_id"] for row in await listed], revoked_at=None
-    )
+    ).order_by("created_at", "id")
     if certificates:
         await _revoke(
             actor, certificates, f"所列成果已撤回：{reason}", "certificate.revoke_withdrawn"
         )
-    return len(certificates)
+    return certificates
 
 
 # -- reading -------------------------------------------------------------------------------------

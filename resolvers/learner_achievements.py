@@ -367,7 +367,9 @@ async def withdraw_achievements(
         }
         await _guarded_update(unique, AchievementStatus.STORED, "ids", **changes)
         await fail_relying_applications(actor, unique, reason)
-        await revoke_listing(actor, unique, reason)
+        revoked = defaultdict(list)
+        for certificate in await revoke_listing(actor, unique, reason):
+            revoked[certificate.learner_id].append(certificate.number)
         for row in rows:
             before = audit.snapshot(row)
             row.update_from_dict(changes)
@@ -381,7 +383,12 @@ async def withdraw_achievements(
                     "成果撤回通知",
                     f"{institution.name}撤回了您的学习成果"
                     + "、".join(f"“{row.name}”" for row in held)
-                    + f"，撤回原因：{reason}",
+                    + f"，撤回原因：{reason}"
+                    + (
+                        "。列有该成果的证明已随之撤销（编号" + "、".join(revoked[learner_id]) + "）"
+                        if revoked[learner_id]
+                        else ""
+                    ),
                     ACHIEVEMENT_LINK.format(id=held[0].id),
                     held[0].id,
                 )

@@ -182,6 +182,8 @@ async def test_request_download_scan_verify_then_withdrawal_revokes(api, world):
     assert 'data-status="revoked"' in page.text and "证书信息有误" in page.text
     check = (await api.gql(CHECK, {"number": report["number"]}))["certificateVerify"]
     assert check["status"] == "REVOKED" and "证书信息有误" in check["revokedReason"]
+    told = await Message.filter(recipient_id=world.learner.id, event="achievement.withdrawn")
+    assert len(told) == 1 and report["number"] in told[0].body and "证明已随之撤销" in told[0].body
 
 
 # -- verification --------------------------------------------------------------------------------
