@@ -169,9 +169,9 @@ def sign_certificate(
     )
 
 
-def _issued_at(certificate: Certificate) -> dt.datetime:
-    """The moment the credential says it was issued: the start of the issue day."""
-    return dt.datetime.combine(certificate.issued_on, dt.time.min, SHANGHAI)
+def _issued_at(issued_on: dt.date) -> dt.datetime:
+    """The moment a credential says it was issued: the start of the issue day."""
+    return dt.datetime.combine(issued_on, dt.time.min, SHANGHAI)
 
 
 def _validity(days: int, field: str = "validityDays") -> int:
@@ -250,7 +250,7 @@ async def request_certificate(
     issued_on = today()
     valid_until = issued_on + dt.timedelta(days=days)
     number = new_number()
-    issued_at = dt.datetime.combine(issued_on, dt.time.min, SHANGHAI)
+    issued_at = _issued_at(issued_on)
     page = Certificate(
         number=number, kind=kind, snapshot=snapshot, issued_on=issued_on, valid_until=valid_until
     )
@@ -334,7 +334,7 @@ async def issue_conversion_certificates(
         )
     issued_on = today()
     valid_until = issued_on + dt.timedelta(days=CONVERSION_VALIDITY_DAYS)
-    issued_at = dt.datetime.combine(issued_on, dt.time.min, SHANGHAI)
+    issued_at = _issued_at(issued_on)
     certificates: list[dict[str, Any]] = []
     listed: list[dict[str, Any]] = []
     moment = now()
@@ -425,7 +425,7 @@ async def extend_certificate(
             certificate.number,
             certificate.kind,
             certificate.snapshot,
-            _issued_at(certificate),
+            _issued_at(certificate.issued_on),
             valid_until,
         )
         certificate.key_id = issuer.signer.kid

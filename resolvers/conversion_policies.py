@@ -31,7 +31,7 @@ from resolvers.actors import (
     require_authenticated,
     require_institution,
 )
-from resolvers.clock import SHANGHAI, now
+from resolvers.clock import day_start, now
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.files import attach_file
 from resolvers.messages import notify, to_institution
@@ -244,10 +244,6 @@ async def withdraw_policy(actor: Actor, policy_id: uuid.UUID) -> ConversionPolic
     return policy
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, SHANGHAI).astimezone(dt.UTC)
-
-
 async def list_policies(
     actor: Actor, page: int, page_size: int, filters: PolicyFilter
 ) -> tuple[list[ConversionPolicy], int]:
@@ -275,10 +271,10 @@ async def list_policies(
     if filters.status is not None:
         query = query.filter(status=filters.status)
     if filters.published_from is not None:
-        query = query.filter(published_at__gte=_day_start(filters.published_from))
+        query = query.filter(published_at__gte=day_start(filters.published_from))
     if filters.published_to is not None:
         query = query.filter(
-            published_at__lt=_day_start(filters.published_to + dt.timedelta(days=1))
+            published_at__lt=day_start(filters.published_to + dt.timedelta(days=1))
         )
     return await paginate(query, page, page_size, "-created_at")
 

@@ -21,7 +21,7 @@ from models import (
     Initiator,
 )
 from resolvers.actors import Actor, require_authenticated, require_institution, require_learner
-from resolvers.clock import SHANGHAI
+from resolvers.clock import day_start
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.pages import paginate
 from resolvers.validation import normalize_id_number
@@ -73,18 +73,14 @@ class StatusCounts:
     failed: int = 0
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, SHANGHAI).astimezone(dt.UTC)
-
-
 def _year(query: QuerySet, year: int | None) -> QuerySet:
     if year is None:
         return query
     if not 2000 <= year <= 2100:
         raise DomainError.of(ErrorCode.INVALID, "申请年份不正确", "year")
     return query.filter(
-        created_at__gte=_day_start(dt.date(year, 1, 1)),
-        created_at__lt=_day_start(dt.date(year + 1, 1, 1)),
+        created_at__gte=day_start(dt.date(year, 1, 1)),
+        created_at__lt=day_start(dt.date(year + 1, 1, 1)),
     )
 
 
@@ -208,9 +204,9 @@ def _learner_query(learner_id: uuid.UUID, filters: LearnerRecordFilter) -> Query
         raise DomainError.of(ErrorCode.INVALID, "结束日期不能早于开始日期", "appliedTo")
     query = ConversionApplication.filter(learner_id=learner_id)
     if filters.applied_from is not None:
-        query = query.filter(created_at__gte=_day_start(filters.applied_from))
+        query = query.filter(created_at__gte=day_start(filters.applied_from))
     if filters.applied_to is not None:
-        query = query.filter(created_at__lt=_day_start(filters.applied_to + dt.timedelta(days=1)))
+        query = query.filter(created_at__lt=day_start(filters.applied_to + dt.timedelta(days=1)))
     if filters.initiator is not None:
         query = query.filter(initiator=filters.initiator)
     return query

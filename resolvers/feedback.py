@@ -9,7 +9,6 @@ import uuid
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
@@ -25,14 +24,13 @@ from models import (
 )
 from resolvers import audit
 from resolvers.actors import Actor, require_authenticated, require_institution, require_learner
-from resolvers.clock import now
+from resolvers.clock import day_start, now
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.files import attach_file
 from resolvers.messages import notify, to_institution, to_learner
 from resolvers.pages import paginate
 from resolvers.validation import FieldChecker
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 BANK_LABEL = "学分银行管理中心"
 MAX_DESCRIPTION = 500
 MAX_BODY = 2000
@@ -189,10 +187,6 @@ def _answer_scope(actor: Actor) -> dict[str, Any]:
     return {"institution_id": require_institution(actor, people_only=True)}
 
 
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time.min, SHANGHAI).astimezone(dt.UTC)
-
-
 async def feedback_queue(
     actor: Actor,
     page: int,
@@ -210,9 +204,9 @@ async def feedback_queue(
     if status is not None:
         query = query.filter(status=status)
     if since is not None:
-        query = query.filter(created_at__gte=_day_start(since))
+        query = query.filter(created_at__gte=day_start(since))
     if until is not None:
-        query = query.filter(created_at__lt=_day_start(until + dt.timedelta(days=1)))
+        query = query.filter(created_at__lt=day_start(until + dt.timedelta(days=1)))
     return await paginate(query, page, page_size, "-created_at")
 
 

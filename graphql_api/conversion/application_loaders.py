@@ -19,17 +19,11 @@ from models import (
     ConversionApplicationSource,
     ConversionBatch,
     ConversionReview,
-    ConversionRule,
     LearnerAchievement,
 )
 
 # (learner id, rule code): the achievements a succeeded application stored, numbered by the code
 ConvertedKey = tuple[uuid.UUID, str]
-
-
-async def _rules_by_id(keys: Sequence[uuid.UUID]) -> list[ConversionRule | None]:
-    found = {row.id: row for row in await ConversionRule.filter(id__in=list(keys))}
-    return [found.get(key) for key in keys]
 
 
 async def _batches_by_id(keys: Sequence[uuid.UUID]) -> list[ConversionBatch | None]:
@@ -94,9 +88,6 @@ async def _pending_by_batch(keys: Sequence[uuid.UUID]) -> list[int]:
 class ApplicationLoaders:
     """Created per request with the other loaders (``info.context.loaders.applications``)."""
 
-    rule_by_id: DataLoader[uuid.UUID, ConversionRule | None] = field(
-        default_factory=lambda: DataLoader(load_fn=_rules_by_id)
-    )
     batch_by_id: DataLoader[uuid.UUID, ConversionBatch | None] = field(
         default_factory=lambda: DataLoader(load_fn=_batches_by_id)
     )

@@ -84,7 +84,7 @@ class ConversionBatchType:
 
     @strawberry.field
     async def rule(self, info: Info) -> ConversionRuleType:
-        rule = await info.context.loaders.applications.rule_by_id.load(self._row.rule_id)
+        rule = await info.context.loaders.rules.rule_by_id.load(self._row.rule_id)
         assert rule is not None  # rules with applications cannot be deleted (RESTRICT)
         return ConversionRuleType.from_model(rule)
 
@@ -131,7 +131,7 @@ class ConversionApplicationType:
 
     @strawberry.field
     async def rule(self, info: Info) -> ConversionRuleType:
-        rule = await info.context.loaders.applications.rule_by_id.load(self._row.rule_id)
+        rule = await info.context.loaders.rules.rule_by_id.load(self._row.rule_id)
         assert rule is not None
         return ConversionRuleType.from_model(rule)
 

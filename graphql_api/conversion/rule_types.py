@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from decimal import Decimal
+from typing import Any
 
 import strawberry
 
@@ -197,6 +198,19 @@ class RuleFields:
         return await _file(info, self._row)
 
 
+def _shown_fields(rule: ConversionRule) -> dict[str, Any]:
+    """The fields every view of a rule shows (``RuleFields``)."""
+    return {
+        "id": strawberry.ID(str(rule.id)),
+        "code": rule.code,
+        "rule_type": rule.rule_type,
+        "status": rule.status,
+        "description": rule.description,
+        "published_at": shown(rule.published_at),
+        "_row": rule,
+    }
+
+
 @strawberry.type(
     name="ConversionRule",
     description="转换规则 as its institution, administrators and institutions whose entries it "
@@ -227,17 +241,11 @@ class ConversionRuleType(RuleFields):
     @classmethod
     def from_model(cls, rule: ConversionRule) -> ConversionRuleType:
         return cls(
-            id=strawberry.ID(str(rule.id)),
-            code=rule.code,
-            rule_type=rule.rule_type,
-            status=rule.status,
-            description=rule.description,
-            published_at=shown(rule.published_at),
+            **_shown_fields(rule),
             created_at=shown(rule.created_at),  # type: ignore[arg-type]
             updated_at=shown(rule.updated_at),  # type: ignore[arg-type]
             taken_down_reason=rule.taken_down_reason,
             institution_id=strawberry.ID(str(rule.institution_id)),
-            _row=rule,
         )
 
 
@@ -259,12 +267,4 @@ class PublicConversionRuleType(RuleFields):
 
     @classmethod
     def from_model(cls, rule: ConversionRule) -> PublicConversionRuleType:
-        return cls(
-            id=strawberry.ID(str(rule.id)),
-            code=rule.code,
-            rule_type=rule.rule_type,
-            status=rule.status,
-            description=rule.description,
-            published_at=shown(rule.published_at),
-            _row=rule,
-        )
+        return cls(**_shown_fields(rule))
