@@ -281,7 +281,11 @@ async def test_a_good_login_resets_the_failure_count(api):
 async def test_concurrent_wrong_passwords_still_lock_the_account(api):
     await registered(api)
     results = await asyncio.gather(*(login(api, PHONE, "wrong1234") for _ in range(6)))
-    assert all(problems(r) == [(None, "INVALID_CREDENTIALS")] for r in results)
+    codes = [problems(r) for r in results]
+    # A guess that reads the account after the fifth failure has locked it is told LOCKED; which
+    # one that is depends on scheduling. What must hold: no failure is lost to the race.
+    assert all(c in ([(None, "INVALID_CREDENTIALS")], [(None, "LOCKED")]) for c in codes), codes
+    assert codes.count([(None, "INVALID_CREDENTIALS")]) >= 5, codes
     assert problems(await login(api, PHONE)) == [(None, "LOCKED")]
 
 
