@@ -5,11 +5,14 @@ from __future__ import annotations
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
-    QueryDepthLimiter,
+    ParserCache,
+    ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
@@ -45,6 +48,9 @@ from graphql_api.taxonomy.queries import TaxonomyQuery
 MAX_DEPTH = 10
 MAX_TOKENS = 2000
 MAX_ALIASES = 15
+# Distinct query texts remembered parsed and validated. Clients send a few hundred fixed
+# documents; a bound keeps a stream of unique texts from growing memory.
+DOCUMENT_CACHE_SIZE = 512
 
 
 @strawberry.type
@@ -101,10 +107,16 @@ class CreditBankSchema(strawberry.Schema):
 
 
 def build_schema(*, mask_errors: bool = True, max_depth: int = MAX_DEPTH) -> strawberry.Schema:
+    """The schema with its limits. Validation is most of a small request's cost, and its
+    answer depends only on the document, so parsed documents and their validation are
+    cached; the limit rules are built once here, because the cache is keyed by the rule
+    classes and a rule class made per request would never hit."""
+    limits = (depth_rule(max_depth, None), aliases_rule(MAX_ALIASES))
     extensions: list = [
-        lambda: QueryDepthLimiter(max_depth=max_depth),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
+        lambda: AddValidationRules(list(limits)),
+        lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         DomainErrorsShown,
     ]
     if mask_errors:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from types import SimpleNamespace
 
 import pytest
+import strawberry.schema.schema as strawberry_schema
 
 from graphql_api.dataloaders import Loaders
 from graphql_api.schema import build_schema
@@ -55,6 +57,34 @@ async def test_depth_limit(db):
     assert (await build_schema(max_depth=4).execute(query, context_value=_context())).errors is None
     result = await build_schema(max_depth=2).execute(query, context_value=_context())
     assert "exceeds maximum operation depth" in result.errors[0].message
+
+
+async def test_a_document_is_validated_once_then_answered_from_the_cache(api, monkeypatch):
+    calls = []
+    validate = strawberry_schema.validate
+
+    def counting(*args, **kwargs):
+        calls.append(1)
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(strawberry_schema, "validate", counting)
+    # A text no other test sends, so the shared cache cannot have seen it.
+    fresh = f"query Fresh{uuid.uuid4().hex} {{ viewer {{ kind }} }}"
+    for _ in range(3):
+        assert (await api.post(fresh)).json() == {"data": {"viewer": {"kind": "ANONYMOUS"}}}
+    assert len(calls) == 1
+    wrong = f"query Wrong{uuid.uuid4().hex} {{ viewer {{ nope }} }}"
+    for _ in range(2):
+        assert "Cannot query field 'nope'" in (await api.post(wrong)).json()["errors"][0]["message"]
+    assert len(calls) == 2
+
+
+async def test_limits_hold_for_a_document_seen_before(api):
+    aliases = " ".join(f"a{i}: viewer {{ kind }}" for i in range(16))
+    for _ in range(2):
+        body = (await api.post("{ " + aliases + " }")).json()
+        assert body.get("data") is None
+        assert "aliases" in body["errors"][0]["message"].lower()
 
 
 def _context():
