@@ -43,6 +43,7 @@ test-postgres: install
 
 lint: install
 	$(VENV)/bin/ruff check --no-cache .
+	$(VENV)/bin/mypy .
 
 schema: install
 	$(PY) -m graphql_api.cli schema

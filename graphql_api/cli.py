@@ -90,9 +90,10 @@ async def run_imports(settings: Settings, job_ids: list[str], force: bool) -> No
     storage = LocalFolderStorage(settings.files_dir)
     limits = ImportLimits(settings.import_max_rows, settings.import_chunk_rows)
     async with orm(settings):
-        ids = [uuid.UUID(value) for value in job_ids] or await ImportJob.filter(
-            status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING]
-        ).values_list("id", flat=True)
+        unfinished = ImportJob.filter(status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING])
+        ids = [uuid.UUID(value) for value in job_ids] or [
+            job.id for job in await unfinished.only("id")
+        ]
         for job_id in ids:
             job = await run_import(job_id, storage, limits, force=force)
             if job is None:

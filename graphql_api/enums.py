@@ -4,34 +4,30 @@ from __future__ import annotations
 
 import strawberry
 
-from models import DetailSchema as _DetailSchema
-from models import Gender as _Gender
-from models import IdType as _IdType
-from models import InstitutionKind as _InstitutionKind
-from models import InstitutionStatus as _InstitutionStatus
-from models import InstitutionUserStatus as _InstitutionUserStatus
-from models import LearnerStatus as _LearnerStatus
-from models import RecognitionStatus as _RecognitionStatus
-from models import TermKind as _TermKind
-from resolvers.codes import CodePurpose as _CodePurpose
+from models import (
+    DetailSchema,
+    Gender,
+    IdType,
+    InstitutionKind,
+    InstitutionStatus,
+    InstitutionUserStatus,
+    LearnerStatus,
+    RecognitionStatus,
+    TermKind,
+)
+from resolvers.codes import CodePurpose
 
-IdType = strawberry.enum(_IdType, name="IdType", description="证件类型")
-Gender = strawberry.enum(_Gender, name="Gender", description="性别")
-LearnerStatus = strawberry.enum(_LearnerStatus, name="LearnerStatus", description="学习账户状态")
-InstitutionKind = strawberry.enum(_InstitutionKind, name="InstitutionKind", description="机构类型")
-InstitutionStatus = strawberry.enum(
-    _InstitutionStatus, name="InstitutionStatus", description="机构审核状态"
-)
-InstitutionUserStatus = strawberry.enum(
-    _InstitutionUserStatus, name="InstitutionUserStatus", description="机构用户状态"
-)
-CodePurpose = strawberry.enum(_CodePurpose, name="CodePurpose", description="验证码用途")
-DetailSchema = strawberry.enum(
-    _DetailSchema,
+strawberry.enum(IdType, name="IdType", description="证件类型")
+strawberry.enum(Gender, name="Gender", description="性别")
+strawberry.enum(LearnerStatus, name="LearnerStatus", description="学习账户状态")
+strawberry.enum(InstitutionKind, name="InstitutionKind", description="机构类型")
+strawberry.enum(InstitutionStatus, name="InstitutionStatus", description="机构审核状态")
+strawberry.enum(InstitutionUserStatus, name="InstitutionUserStatus", description="机构用户状态")
+strawberry.enum(CodePurpose, name="CodePurpose", description="验证码用途")
+strawberry.enum(
+    DetailSchema,
     name="DetailSchema",
     description="成果附属信息的种类 (which typed fields a subtype has)",
 )
-TermKind = strawberry.enum(_TermKind, name="TermKind", description="术语列表 (层次, 学科门类 …)")
-RecognitionStatus = strawberry.enum(
-    _RecognitionStatus, name="RecognitionStatus", description="机构成果认定状态"
-)
+strawberry.enum(TermKind, name="TermKind", description="术语列表 (层次, 学科门类 …)")
+strawberry.enum(RecognitionStatus, name="RecognitionStatus", description="机构成果认定状态")

@@ -12,7 +12,8 @@ from strawberry.extensions import MaskErrors
 from resolvers.errors import DomainError
 from resolvers.errors import ErrorCode as DomainErrorCode
 
-ErrorCode = strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a request failed.")
+strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a request failed.")
+ErrorCode = DomainErrorCode
 
 
 @strawberry.type(description="An expected failure: the input field it concerns, a code, a message.")

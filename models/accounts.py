@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import LabelledEnum
+
+if TYPE_CHECKING:
+    from models.institutions import Institution
 
 
 class IdType(LabelledEnum):
@@ -50,7 +54,7 @@ class Learner(Model):
     occupation = fields.CharField(max_length=50, default="")
     agreement_user_number = fields.CharField(max_length=50, default="")  # 协议单位用户号
     created_by_institution_id: uuid.UUID | None
-    created_by_institution = fields.ForeignKeyField(
+    created_by_institution: fields.ForeignKeyNullableRelation[Institution] = fields.ForeignKeyField(
         "models.Institution", related_name=False, null=True, on_delete=fields.SET_NULL
     )
     import_job_id = fields.UUIDField(null=True)  # the import that created it

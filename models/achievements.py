@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import LabelledEnum
+
+if TYPE_CHECKING:
+    from models.accounts import Learner
+    from models.institutions import Institution
+    from models.taxonomy import AchievementSubtype
 
 
 class RecognitionStatus(LabelledEnum):
@@ -37,17 +43,18 @@ class InstitutionAchievement(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     institution_id: uuid.UUID
-    institution = fields.ForeignKeyField(
+    institution: fields.ForeignKeyRelation[Institution] = fields.ForeignKeyField(
         "models.Institution", related_name=False, on_delete=fields.RESTRICT
     )
     subtype_id: str
-    subtype = fields.ForeignKeyField(
+    subtype: fields.ForeignKeyRelation[AchievementSubtype] = fields.ForeignKeyField(
         "models.AchievementSubtype", related_name=False, on_delete=fields.RESTRICT
     )
     category_id = fields.CharField(max_length=30)  # copied from the subtype for filtering
     name = fields.CharField(max_length=100)
     issuer_name = fields.CharField(max_length=100)  # 颁证机构
-    details = fields.JSONField()  # typed by the subtype's DetailSchema, validated on the way in
+    # Typed by the subtype's DetailSchema, validated on the way in.
+    details: fields.Field[dict] = fields.JSONField()
     introduction = fields.TextField(default="")  # 成果简介
     recognition_status = fields.CharEnumField(
         RecognitionStatus, max_length=20, default=RecognitionStatus.UNRECOGNISED
@@ -75,10 +82,11 @@ class LearnerAchievement(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     learner_id: uuid.UUID
-    learner = fields.ForeignKeyField(
+    learner: fields.ForeignKeyRelation[Learner] = fields.ForeignKeyField(
         "models.Learner", related_name=False, on_delete=fields.RESTRICT
     )
     catalogue_entry_id: uuid.UUID | None
+    catalogue_entry: fields.ForeignKeyNullableRelation[InstitutionAchievement]
     catalogue_entry = fields.ForeignKeyField(
         "models.InstitutionAchievement",
         related_name=False,
@@ -90,7 +98,7 @@ class LearnerAchievement(Model):
     category_id = fields.CharField(max_length=30)
     name = fields.CharField(max_length=100)
     issuer_name = fields.CharField(max_length=100)
-    details = fields.JSONField()
+    details: fields.Field[dict] = fields.JSONField()
     introduction = fields.TextField(default="")
     certificate_number = fields.CharField(max_length=60)  # 个人成果编号
     issue_date = fields.DateField()  # 颁证日期

@@ -18,8 +18,8 @@ class AuditEntry(Model):
     action = fields.CharField(max_length=60, db_index=True)
     object_type = fields.CharField(max_length=40)
     object_id = fields.UUIDField(null=True)
-    before = fields.JSONField(null=True)
-    after = fields.JSONField(null=True)
+    before: fields.Field[dict | None] = fields.JSONField(null=True)
+    after: fields.Field[dict | None] = fields.JSONField(null=True)
 
     class Meta:
         table = "audit_entry"

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import LabelledEnum
+
+if TYPE_CHECKING:
+    from models.institutions import Institution, InstitutionUser
 
 
 class SubjectKind(LabelledEnum):
@@ -37,13 +41,13 @@ class ApiToken(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     institution_id: uuid.UUID
-    institution = fields.ForeignKeyField(
+    institution: fields.ForeignKeyRelation[Institution] = fields.ForeignKeyField(
         "models.Institution", related_name=False, on_delete=fields.CASCADE
     )
     name = fields.CharField(max_length=50)
     token_hash = fields.CharField(max_length=64, unique=True)
     created_by_id: uuid.UUID
-    created_by = fields.ForeignKeyField(
+    created_by: fields.ForeignKeyRelation[InstitutionUser] = fields.ForeignKeyField(
         "models.InstitutionUser", related_name=False, on_delete=fields.CASCADE
     )
     created_at = fields.DatetimeField(auto_now_add=True)

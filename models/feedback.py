@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import LabelledEnum
+
+if TYPE_CHECKING:
+    from models.achievements import LearnerAchievement
 
 
 class ProblemType(LabelledEnum):
@@ -27,7 +31,7 @@ class FeedbackStatus(LabelledEnum):
 class ProblemFeedback(Model):
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     achievement_id: uuid.UUID
-    achievement = fields.ForeignKeyField(
+    achievement: fields.ForeignKeyRelation[LearnerAchievement] = fields.ForeignKeyField(
         "models.LearnerAchievement", related_name=False, on_delete=fields.CASCADE
     )
     learner_id = fields.UUIDField(db_index=True)
@@ -49,7 +53,7 @@ class FeedbackReply(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     feedback_id: uuid.UUID
-    feedback = fields.ForeignKeyField(
+    feedback: fields.ForeignKeyRelation[ProblemFeedback] = fields.ForeignKeyField(
         "models.ProblemFeedback", related_name=False, on_delete=fields.CASCADE
     )
     author_kind = fields.CharField(max_length=20)

@@ -58,7 +58,8 @@ class ImportJob(Model):
     refused_count = fields.IntField(default=0)
     imported_file_id = fields.UUIDField(null=True)
     refused_file_id = fields.UUIDField(null=True)
-    refused_rows = fields.JSONField(default=list)  # sheet row numbers, to tell imported ones
+    # Sheet row numbers, to tell imported ones.
+    refused_rows: fields.Field[list[int]] = fields.JSONField(default=list)
     failure = fields.CharField(max_length=500, default="")  # why the whole file was refused
     attempts = fields.IntField(default=0)
     created_at = fields.DatetimeField(auto_now_add=True)  # 导入时间

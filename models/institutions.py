@@ -69,7 +69,7 @@ class InstitutionUser(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     institution_id: uuid.UUID
-    institution = fields.ForeignKeyField(
+    institution: fields.ForeignKeyRelation[Institution] = fields.ForeignKeyField(
         "models.Institution", related_name=False, on_delete=fields.CASCADE
     )
     username = fields.CharField(max_length=30, unique=True)

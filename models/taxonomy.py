@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING
 
 from tortoise import fields
 from tortoise.models import Model
 
 from models.enums import LabelledEnum
+
+if TYPE_CHECKING:
+    from models.institutions import Institution
 
 
 class DetailSchema(LabelledEnum):
@@ -52,7 +56,7 @@ class AchievementSubtype(Model):
 
     code = fields.CharField(max_length=40, primary_key=True)
     category_id: str
-    category = fields.ForeignKeyField(
+    category: fields.ForeignKeyRelation[AchievementCategory] = fields.ForeignKeyField(
         "models.AchievementCategory", related_name=False, on_delete=fields.RESTRICT
     )
     label = fields.CharField(max_length=40)
@@ -77,7 +81,7 @@ class TaxonomyTerm(Model):
     code = fields.CharField(max_length=40)
     label = fields.CharField(max_length=60)
     parent_id: uuid.UUID | None
-    parent = fields.ForeignKeyField(
+    parent: fields.ForeignKeyNullableRelation[TaxonomyTerm] = fields.ForeignKeyField(
         "models.TaxonomyTerm", related_name=False, null=True, on_delete=fields.RESTRICT
     )
     active = fields.BooleanField(default=True)
@@ -94,11 +98,11 @@ class SubtypeAuthorisation(Model):
 
     id = fields.UUIDField(primary_key=True, default=uuid.uuid4)
     institution_id: uuid.UUID
-    institution = fields.ForeignKeyField(
+    institution: fields.ForeignKeyRelation[Institution] = fields.ForeignKeyField(
         "models.Institution", related_name=False, on_delete=fields.CASCADE
     )
     subtype_id: str
-    subtype = fields.ForeignKeyField(
+    subtype: fields.ForeignKeyRelation[AchievementSubtype] = fields.ForeignKeyField(
         "models.AchievementSubtype", related_name=False, on_delete=fields.CASCADE
     )
     granted_by_id = fields.UUIDField()

@@ -147,7 +147,9 @@ async def update_profile(api, token: str, **values) -> dict:
 
 
 async def code_row(phone: str = PHONE) -> VerificationCode:
-    return await VerificationCode.filter(phone=phone).order_by("-created_at").first()
+    row = await VerificationCode.filter(phone=phone).order_by("-created_at").first()
+    assert row is not None, f"no code was sent to {phone}"
+    return row
 
 
 # Registration

@@ -20,6 +20,7 @@ MARK_READ = """mutation($ids: [ID!]) { messagesMarkRead(ids: $ids) {
 
 async def _learner(api, n: int) -> tuple[Learner, str]:
     learner = await make_learner(n)
+    assert learner.phone is not None
     return learner, await login_learner(api, learner.phone)
 
 

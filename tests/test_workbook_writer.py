@@ -11,6 +11,7 @@ from decimal import Decimal
 import pytest
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models import DetailSchema, ImportKind, TermKind
@@ -67,9 +68,9 @@ def sheet_xml(data: bytes, index: int = 1) -> str:
         return archive.read(f"xl/worksheets/sheet{index}.xml").decode()
 
 
-def validations(sheet: Worksheet) -> dict[str, object]:
+def validations(sheet: Worksheet) -> dict[str, DataValidation]:
     """The data validations of a sheet by the column they cover."""
-    found = {}
+    found: dict[str, DataValidation] = {}
     for validation in sheet.data_validations.dataValidation:
         for cell_range in validation.sqref.ranges:
             found[get_column_letter(cell_range.min_col)] = validation
@@ -185,6 +186,13 @@ def test_many_rows_are_streamed_from_a_generator():
 # -- templates -----------------------------------------------------------------------------------
 
 
+def choice_labels(column: Column, terms: TermBook) -> list[str]:
+    if column.choices:
+        return list(column.choices)
+    assert column.term is not None, column.label
+    return list(terms.choices(column.term).values())
+
+
 def check_template(book: Workbook, layout: Layout, terms: TermBook) -> None:
     sheet = book.worksheets[0]
     assert sheet.title == sheet_title(layout.title)
@@ -201,7 +209,7 @@ def check_template(book: Workbook, layout: Layout, terms: TermBook) -> None:
         assert sheet.column_dimensions[letter].width == column.width
         first, last = sheet.cell(2, index), sheet.cell(LAST_ROW, index)
         if column.kind == ColumnKind.CHOICE:
-            expected = list(column.choices) or list(terms.choices(column.term).values())
+            expected = choice_labels(column, terms)
             validation = found[letter]
             assert validation.type == "list"
             assert str(validation.sqref) == f"{letter}2:{letter}{LAST_ROW}"
@@ -228,7 +236,7 @@ def check_template(book: Workbook, layout: Layout, terms: TermBook) -> None:
         if column.hint:
             assert column.hint in requirement
         if column.kind == ColumnKind.CHOICE:
-            expected = list(column.choices) or list(terms.choices(column.term).values())
+            expected = choice_labels(column, terms)
             assert allowed == "、".join(expected)
 
 

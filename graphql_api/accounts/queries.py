@@ -8,9 +8,9 @@ from graphql_api.accounts.types import LearnerType
 from graphql_api.context import Info
 from graphql_api.institutions.types import InstitutionType, InstitutionUserType
 from models import Administrator, InstitutionUser, Learner
-from resolvers.actors import ActorKind as _ActorKind
+from resolvers.actors import ActorKind
 
-ActorKind = strawberry.enum(_ActorKind, name="ActorKind", description="Who is calling.")
+strawberry.enum(ActorKind, name="ActorKind", description="Who is calling.")
 
 
 @strawberry.type(description="The caller, as the token in the Authorization header says.")
@@ -29,14 +29,14 @@ class AccountQuery:
     async def viewer(self, info: Info) -> Viewer:
         actor = info.context.actor
         viewer = Viewer(kind=actor.kind, name=actor.label)
-        if actor.kind == _ActorKind.LEARNER:
+        if actor.kind == ActorKind.LEARNER:
             viewer.learner = LearnerType.from_model(await Learner.get(id=actor.id))
-        elif actor.kind == _ActorKind.INSTITUTION_USER:
+        elif actor.kind == ActorKind.INSTITUTION_USER:
             user = await InstitutionUser.get(id=actor.id)
             viewer.institution_user = InstitutionUserType.from_model(user)
-        elif actor.kind == _ActorKind.ADMINISTRATOR:
+        elif actor.kind == ActorKind.ADMINISTRATOR:
             viewer.administrator_username = (await Administrator.get(id=actor.id)).username
         if actor.institution_id is not None:
             row = await info.context.loaders.institution_by_id.load(actor.institution_id)
-            viewer.institution = InstitutionType.from_model(row)
+            viewer.institution = None if row is None else InstitutionType.from_model(row)
         return viewer

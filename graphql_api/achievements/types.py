@@ -15,24 +15,19 @@ from graphql_api.common import Page, shown
 from graphql_api.context import Info
 from graphql_api.files.types import StoredFileType
 from graphql_api.institutions.types import InstitutionType
-from models import AchievementSource as _AchievementSource
-from models import AchievementStatus as _AchievementStatus
-from models import Learner
+from models import AchievementSource, AchievementStatus, Learner
 from models import LearnerAchievement as LearnerAchievementModel
 from resolvers.learner_achievements import ObtainedBy as _ObtainedBy
 from resolvers.masking import mask_id_number, mask_phone
 
-AchievementStatus = strawberry.enum(
-    _AchievementStatus, name="AchievementStatus", description="学员成果状态"
-)
-AchievementSource = strawberry.enum(
-    _AchievementSource, name="AchievementSource", description="成果来源"
-)
-AchievementObtainedBy = strawberry.enum(
+strawberry.enum(AchievementStatus, name="AchievementStatus", description="学员成果状态")
+strawberry.enum(AchievementSource, name="AchievementSource", description="成果来源")
+strawberry.enum(
     _ObtainedBy,
     name="AchievementObtainedBy",
     description="个人获取成果 (PERSONAL: every source but conversion) / 转换获取成果 (CONVERSION).",
 )
+AchievementObtainedBy = _ObtainedBy
 
 
 @strawberry.type(
@@ -75,7 +70,7 @@ class LearnerAchievementType:
         "or withdrawn, or stored without credits."
     )
     def credits(self) -> Decimal | None:
-        return self._row.credits if self.status == _AchievementStatus.STORED else None
+        return self._row.credits if self.status == AchievementStatus.STORED else None
 
     @strawberry.field
     async def category_label(self, info: Info) -> str:
@@ -105,7 +100,7 @@ class LearnerAchievementType:
             learner.id,
             learner.created_by_institution_id,
             depositor=self._row.institution_id
-            if self._row.source == _AchievementSource.INSTITUTION
+            if self._row.source == AchievementSource.INSTITUTION
             else None,
             listed=not self._detail,
         )

@@ -40,6 +40,6 @@ class AuditEntryType:
             action=row.action,
             object_type=row.object_type,
             object_id=_id(row.object_id),
-            before=row.before,
-            after=row.after,
+            before=None if row.before is None else JSON(row.before),
+            after=None if row.after is None else JSON(row.after),
         )

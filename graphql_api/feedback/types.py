@@ -14,20 +14,15 @@ import strawberry
 from graphql_api.common import shown
 from graphql_api.files.types import StoredFileType
 from models import FeedbackReply as FeedbackReplyModel
-from models import FeedbackStatus as _FeedbackStatus
-from models import Institution, Learner, LearnerAchievement, StoredFile
+from models import FeedbackStatus, Institution, Learner, LearnerAchievement, ProblemType, StoredFile
 from models import ProblemFeedback as ProblemFeedbackModel
-from models import ProblemType as _ProblemType
-from resolvers.feedback import BANK_LABEL, threads
-from resolvers.feedback import FeedbackResolution as _FeedbackResolution
+from resolvers.feedback import BANK_LABEL, FeedbackResolution, threads
 from resolvers.masking import mask_id_number
 
-ProblemType = strawberry.enum(_ProblemType, name="ProblemType", description="反馈问题类型")
-FeedbackStatus = strawberry.enum(
-    _FeedbackStatus, name="FeedbackStatus", description="问题反馈解决状态"
-)
-FeedbackResolution = strawberry.enum(
-    _FeedbackResolution, name="FeedbackResolution", description="处理结果: 已解决 or 驳回"
+strawberry.enum(ProblemType, name="ProblemType", description="反馈问题类型")
+strawberry.enum(FeedbackStatus, name="FeedbackStatus", description="问题反馈解决状态")
+strawberry.enum(
+    FeedbackResolution, name="FeedbackResolution", description="处理结果: 已解决 or 驳回"
 )
 
 

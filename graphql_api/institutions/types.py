@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import strawberry
 
@@ -81,7 +82,7 @@ class InstitutionUserType:
     status: InstitutionUserStatus
     created_at: dt.datetime
     _phone: strawberry.Private[str]
-    _institution_id: strawberry.Private[object]
+    _institution_id: strawberry.Private[uuid.UUID]
 
     @strawberry.field
     def status_label(self) -> str:
@@ -94,6 +95,7 @@ class InstitutionUserType:
     @strawberry.field
     async def institution(self, info: Info) -> InstitutionType:
         row = await info.context.loaders.institution_by_id.load(self._institution_id)
+        assert row is not None, "a user's institution is kept by its foreign key"
         return InstitutionType.from_model(row)
 
     @classmethod
