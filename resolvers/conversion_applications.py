@@ -8,12 +8,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Subquery
 from tortoise.functions import Count
-from tortoise.queryset import QuerySet
+from tortoise.queryset import QuerySet, ValuesQuery
 from tortoise.transactions import in_transaction
 
 from models import (
@@ -25,6 +25,7 @@ from models import (
     ConversionReview,
     ConversionRule,
     ConversionRuleSource,
+    ConversionRuleTarget,
     Initiator,
     Institution,
     InstitutionAchievement,
@@ -66,6 +67,11 @@ async def source_entry_ids(rule_id: uuid.UUID) -> list[uuid.UUID]:
     return await uuid_column(query, "catalogue_entry_id")
 
 
+async def target_entry_ids(rule_id: uuid.UUID) -> list[uuid.UUID]:
+    query = ConversionRuleTarget.filter(rule_id=rule_id).order_by("sort", "id")
+    return list(dict.fromkeys(await uuid_column(query, "catalogue_entry_id")))
+
+
 def stored_holdings(
     learner_ids: Iterable[uuid.UUID] | None, entry_ids: list[uuid.UUID]
 ) -> QuerySet[LearnerAchievement]:
@@ -94,6 +100,26 @@ async def _held_by(
     return held
 
 
+def _holding_all(entry_ids: list[uuid.UUID]) -> ValuesQuery[Literal[False]]:
+    """The ids of the learners holding every one of ``entry_ids``, stored, as a subquery."""
+    return (
+        stored_holdings(None, entry_ids)
+        .annotate(held=Count("catalogue_entry_id", distinct=True))
+        .group_by("learner_id")
+        .filter(held=len(entry_ids))
+        .values("learner_id")
+    )
+
+
+async def holding_every_target(
+    learner_ids: list[uuid.UUID], target_ids: list[uuid.UUID]
+) -> set[uuid.UUID]:
+    """The learners who already hold, stored, every target of a rule: converting again would
+    only count the same credits twice."""
+    held = await _held_by(learner_ids, target_ids)
+    return {learner for learner, entries in held.items() if len(entries) == len(target_ids)}
+
+
 async def _entry_names(entry_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
     rows = await InstitutionAchievement.filter(id__in=list(entry_ids)).values("id", "name")
     return {row["id"]: row["name"] for row in rows}
@@ -108,6 +134,9 @@ async def _live_learners(rule_id: uuid.UUID, learner_ids: list[uuid.UUID]) -> se
 
 def _already_applied(field: str) -> DomainError:
     return DomainError.of(ErrorCode.CONFLICT, "已申请过该转换规则（审核中或已转换成功）", field)
+
+
+TARGETS_HELD = "已持有该转换规则的全部目标成果，无需转换"
 
 
 # -- writing applications ------------------------------------------------------------------------
@@ -178,6 +207,8 @@ async def apply_as_learner(actor: Actor, rule_id: uuid.UUID) -> ConversionApplic
             )
         if await _live_learners(rule.id, [learner_id]):
             raise _already_applied("ruleId")
+        if await holding_every_target([learner_id], await target_entry_ids(rule.id)):
+            raise DomainError.of(ErrorCode.CONFLICT, TARGETS_HELD, "ruleId")
         (application_id,) = await _write_applications(
             actor, rule, {learner_id: held}, initiator=Initiator.LEARNER
         )
@@ -216,18 +247,19 @@ async def _related_rule(institution_id: uuid.UUID, rule_id: uuid.UUID) -> Conver
 
 
 def _candidates_query(
-    rule_id: uuid.UUID, entry_ids: list[uuid.UUID], filters: CandidateFilter
+    rule_id: uuid.UUID,
+    entry_ids: list[uuid.UUID],
+    target_ids: list[uuid.UUID],
+    filters: CandidateFilter,
 ) -> QuerySet[Learner]:
-    """Learners holding every source, stored, with no pending or succeeded application."""
-    holders = (
-        stored_holdings(None, entry_ids)
-        .annotate(held=Count("catalogue_entry_id", distinct=True))
-        .group_by("learner_id")
-        .filter(held=len(entry_ids))
-        .values("learner_id")
-    )
+    """Learners holding every source, stored, with no pending or succeeded application, who do
+    not already hold every target."""
     applied = ConversionApplication.filter(rule_id=rule_id, status__in=LIVE).values("learner_id")
-    query = Learner.filter(id__in=Subquery(holders)).exclude(id__in=Subquery(applied))
+    query = (
+        Learner.filter(id__in=Subquery(_holding_all(entry_ids)))
+        .exclude(id__in=Subquery(applied))
+        .exclude(id__in=Subquery(_holding_all(target_ids)))
+    )
     name = (filters.learner_name or "").strip()
     if name:
         query = query.filter(name__icontains=name)
@@ -242,7 +274,9 @@ async def list_candidates(
     """转换规则管理 / 批量选择学员: the learners the institution may apply for."""
     institution_id = require_institution(actor)
     rule = await _related_rule(institution_id, rule_id)
-    query = _candidates_query(rule.id, await source_entry_ids(rule.id), filters)
+    query = _candidates_query(
+        rule.id, await source_entry_ids(rule.id), await target_entry_ids(rule.id), filters
+    )
     return await paginate(query, page, page_size, "name")
 
 
@@ -261,10 +295,11 @@ async def apply_for_batch(
     institution_id = require_institution(actor, people_only=True)
     rule = await _related_rule(institution_id, rule_id)
     entry_ids = await source_entry_ids(rule.id)
+    target_ids = await target_entry_ids(rule.id)
     institution = await Institution.get(id=institution_id)
     async with in_transaction():
         if learner_ids is None:
-            candidates = _candidates_query(rule.id, entry_ids, filters)
+            candidates = _candidates_query(rule.id, entry_ids, target_ids, filters)
             chosen = await uuid_column(
                 candidates.order_by("name", "id").limit(MAX_BATCH_LEARNERS + 1), "id"
             )
@@ -280,12 +315,15 @@ async def apply_for_batch(
             )
         held = await _held_by(chosen, entry_ids, lock=True)
         live = await _live_learners(rule.id, chosen)
+        converted = await holding_every_target(chosen, target_ids)
         problems = Problems()
         for index, learner_id in enumerate(chosen):
             if len(held.get(learner_id, {})) != len(entry_ids):
                 problems.add(f"learnerIds.{index}", ErrorCode.NOT_ALLOWED, "该学员未持有全部源成果")
             elif learner_id in live:
                 problems.add(f"learnerIds.{index}", ErrorCode.CONFLICT, "该学员已申请过该转换规则")
+            elif learner_id in converted:
+                problems.add(f"learnerIds.{index}", ErrorCode.CONFLICT, "该学员已持有全部目标成果")
         problems.raise_if_any()
         batch = await ConversionBatch.create(
             rule_id=rule.id,

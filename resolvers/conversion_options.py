@@ -31,11 +31,13 @@ class ConversionOption:
     held_entry_ids: list[uuid.UUID]
     missing_entry_ids: list[uuid.UUID]
     application_status: ApplicationStatus | None = None  # of the latest application, if any
+    targets_held: bool = False  # every target already held, stored: nothing left to convert to
 
     @property
     def eligible(self) -> bool:
-        """Holds every source and has no pending or succeeded application under the rule."""
-        return not self.missing_entry_ids and not self.already_applied
+        """Holds every source, does not yet hold every target, and has no pending or succeeded
+        application under the rule."""
+        return not self.missing_entry_ids and not self.already_applied and not self.targets_held
 
     @property
     def already_applied(self) -> bool:
@@ -78,6 +80,11 @@ async def _options(
         .values("rule_id", "catalogue_entry_id")
     ):
         sources[row["rule_id"]].append(row["catalogue_entry_id"])
+    targets: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+    for row in await ConversionRuleTarget.filter(rule_id__in=rule_ids).values(
+        "rule_id", "catalogue_entry_id"
+    ):
+        targets[row["rule_id"]].add(row["catalogue_entry_id"])
     latest: dict[uuid.UUID, ApplicationStatus] = {}
     for row in (
         await ConversionApplication.filter(learner_id=learner_id, rule_id__in=rule_ids)
@@ -92,6 +99,7 @@ async def _options(
             held_entry_ids=[e for e in sources[rule.id] if e in held],
             missing_entry_ids=[e for e in sources[rule.id] if e not in held],
             application_status=latest.get(rule.id),
+            targets_held=bool(targets[rule.id]) and targets[rule.id] <= held.keys(),
         )
         for rule in rules
     ]

@@ -39,7 +39,7 @@ from resolvers.bulk_rows import insert_rows
 from resolvers.certificates import Issuer, issue_conversion_certificates
 from resolvers.clock import now, today
 from resolvers.columns import uuid_column
-from resolvers.conversion_applications import RECORDS_LINK
+from resolvers.conversion_applications import RECORDS_LINK, stored_holdings
 from resolvers.conversion_records import ApplicationFilter, received_query
 from resolvers.errors import DomainError, ErrorCode, Problems
 from resolvers.ids import time_ordered_id
@@ -151,7 +151,9 @@ async def _store_targets(
     actor: Actor, applications: list[ConversionApplication], moment: dt.datetime
 ) -> None:
     """Stored achievements (source: conversion) of each rule's targets for each learner; their
-    个人成果编号 is the rule's code, which with the learner and the entry finds them again."""
+    个人成果编号 is the rule's code, which with the learner and the entry finds them again. A
+    target the learner already holds, stored (deposited, or converted under another rule, in
+    this review too), is not stored twice: its credits would count twice."""
     rule_ids = {row.rule_id for row in applications}
     rules = {rule.id: rule for rule in await ConversionRule.filter(id__in=rule_ids)}
     targets: dict[uuid.UUID, list[ConversionRuleTarget]] = defaultdict(list)
@@ -159,12 +161,22 @@ async def _store_targets(
         targets[target.rule_id].append(target)
     entry_ids = {t.catalogue_entry_id for group in targets.values() for t in group}
     entries = {e.id: e for e in await InstitutionAchievement.filter(id__in=entry_ids)}
+    learner_ids = {row.learner_id for row in applications}
+    held = {
+        (row["learner_id"], row["catalogue_entry_id"])
+        for row in await stored_holdings(learner_ids, list(entry_ids)).values(
+            "learner_id", "catalogue_entry_id"
+        )
+    }
     issued = today()
     rows = []
     for application in applications:
         rule = rules[application.rule_id]
         for target in targets[rule.id]:
             entry = entries[target.catalogue_entry_id]
+            if (application.learner_id, entry.id) in held:
+                continue
+            held.add((application.learner_id, entry.id))
             rows.append(
                 {
                     "id": time_ordered_id(),

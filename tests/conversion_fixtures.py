@@ -56,7 +56,7 @@ mutation Review($input: ConversionReviewInput!) {{
     applications {{ {APPLICATION_FIELDS} }} }}
 }}"""
 OPTION_FIELDS = (
-    "eligible alreadyApplied applicationStatus rule { id code } "
+    "eligible alreadyApplied targetsHeld applicationStatus rule { id code } "
     "heldSources { id name } missingSources { id name }"
 )
 OPTIONS = f"""

@@ -486,6 +486,58 @@ async def test_options_take_a_fixed_number_of_queries(api, conv, monkeypatch):
     assert few == many
 
 
+# -- a target already held is not converted to again -------------------------------------------
+
+
+async def test_holding_every_target_refuses_applying_and_is_shown(api, conv):
+    world = conv.world
+    await stored_row(world.learner, conv.course, "OWN-COURSE")  # studied there already
+    options = await call(api, OPTIONS, token=conv.tokens["learner"])
+    ((rule_id, eligible, held),) = [
+        (o["rule"]["id"], o["eligible"], o["targetsHeld"]) for o in options["met"]
+    ]
+    assert (rule_id, eligible, held) == (conv.rule_id, False, True)
+    before = await conversion_rows()
+    refused = await _apply(api, conv)
+    assert codes(refused) == [("ruleId", "CONFLICT")]
+    assert "全部目标成果" in refused["errors"][0]["message"]
+    # Nor may the source institution apply for them, and they are no candidates.
+    candidates = await call(api, CANDIDATES, {"ruleId": conv.rule_id}, conv.tokens["main"])
+    assert candidates["totalCount"] == 0
+    batch = {"input": {"ruleId": conv.rule_id, "learnerIds": [str(world.learner.id)]}}
+    assert codes(await call(api, BATCH_APPLY, batch, conv.tokens["main"])) == [
+        ("learnerIds.0", "CONFLICT")
+    ]
+    assert await conversion_rows() == before
+
+
+async def test_approval_never_stores_a_target_twice(api, conv):
+    world = conv.world
+    second_course = await course_entry(world.other_institution, "烹饪营养学", "C1003")
+    both = await make_rule(
+        world.other_institution,
+        [conv.source],
+        [(TargetKind.COURSE, conv.course, []), (TargetKind.COURSE, second_course, [])],
+    )
+    again = await make_rule(
+        world.other_institution, [conv.source], [(TargetKind.COURSE, conv.course, [])]
+    )
+    first = await _applied(api, conv)
+    second = (await _apply(api, conv, rule_id=str(both.id)))["application"]
+    third = (await _apply(api, conv, rule_id=str(again.id)))["application"]
+
+    # One review deciding two applications with a shared target stores it once.
+    decided = await _review(api, conv, approve=True, ids=[first["id"], second["id"]])
+    assert decided["errors"] == [] and decided["approvedCount"] == 2
+    # A later approval finds it already held and stores nothing new, yet succeeds.
+    decided = await _review(api, conv, approve=True, ids=[third["id"]])
+    assert decided["errors"] == [] and decided["applications"][0]["status"] == "SUCCEEDED"
+    stored = await LearnerAchievement.filter(
+        learner_id=world.learner.id, source=AchievementSource.CONVERSION
+    ).values_list("catalogue_entry_id", flat=True)
+    assert sorted(map(str, stored)) == sorted([str(conv.course.id), str(second_course.id)])
+
+
 # -- non-academic targets and their credits ------------------------------------------------------
 
 

@@ -215,9 +215,14 @@ class ConversionApplicationType:
 @strawberry.type(name="ConversionOption", description="One published rule as a learner sees it.")
 class ConversionOptionType:
     eligible: bool = strawberry.field(
-        description="Holds every source and has no pending or succeeded application: may apply."
+        description="Holds every source, not yet every target, and has no pending or succeeded "
+        "application: may apply."
     )
     already_applied: bool = strawberry.field(description="是否已申请: pending or succeeded.")
+    targets_held: bool = strawberry.field(
+        description="Already holds every target, stored (deposited or converted before): "
+        "applying is refused, as the credits would count twice."
+    )
     application_status: ApplicationStatus | None = strawberry.field(
         description="The state of the latest application under the rule, if any."
     )
@@ -244,6 +249,7 @@ class ConversionOptionType:
         return cls(
             eligible=option.eligible,
             already_applied=option.already_applied,
+            targets_held=option.targets_held,
             application_status=option.application_status,
             _option=option,
         )
