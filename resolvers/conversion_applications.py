@@ -423,3 +423,32 @@ async def fail_relying_applications(
     ]
     await notify(*notices)
     return ids
+
+
+async def tell_about_withdrawn_bases(achievement_ids: list[uuid.UUID], reason: str) -> None:
+    """A succeeded conversion stands on its sources. When one is withdrawn, the rule's
+    institution is told which learner's converted achievements have lost their basis, so that
+    it can withdraw them (``withdraw_achievements`` takes converted ones too). Call inside the
+    withdrawal's transaction."""
+    relying = ConversionApplicationSource.filter(
+        learner_achievement_id__in=achievement_ids
+    ).values("application_id")
+    succeeded = await ConversionApplication.filter(
+        id__in=Subquery(relying), status=ApplicationStatus.SUCCEEDED
+    ).prefetch_related("learner")
+    if not succeeded:
+        return
+    await notify(
+        *(
+            to_institution(
+                row.target_institution_id,
+                "conversion.source_withdrawn",
+                "转换依据的源成果已撤回",
+                f"学员{row.learner.name}按转换规则{row.rule_code}转换所依据的源成果已被撤回"
+                f"（撤回原因：{reason}）。转换获得的成果仍在其账户中，如需撤回，请在转换记录中处理。",
+                RECORDS_LINK,
+                row.id,
+            )
+            for row in succeeded
+        )
+    )

@@ -37,7 +37,10 @@ from resolvers.achievement_details import TermBook, validate_details
 from resolvers.actors import Actor, require_admin, require_institution, require_learner
 from resolvers.certificates import revoke_listing
 from resolvers.clock import SHANGHAI, now, today
-from resolvers.conversion_applications import fail_relying_applications
+from resolvers.conversion_applications import (
+    fail_relying_applications,
+    tell_about_withdrawn_bases,
+)
 from resolvers.errors import DomainError, ErrorCode, Problems
 from resolvers.files import attach_file
 from resolvers.learners import create_with_card
@@ -331,7 +334,8 @@ async def get_deposit(actor: Actor, achievement_id: uuid.UUID) -> LearnerAchieve
 async def withdraw_achievements(
     actor: Actor, ids: list[uuid.UUID], reason: str, file_id: uuid.UUID | None = None
 ) -> list[LearnerAchievement]:
-    """撤回 / 批量撤回: all or nothing; every learner concerned is told."""
+    """撤回 / 批量撤回 of what the institution deposited or granted by conversion: all or
+    nothing; every learner concerned is told."""
     institution_id = require_institution(actor, people_only=True)
     checker = FieldChecker()
     reason = checker.text("reason", reason, max_length=MAX_REASON)
@@ -343,7 +347,9 @@ async def withdraw_achievements(
         found = {
             row.id: row
             for row in await LearnerAchievement.select_for_update().filter(
-                id__in=unique, institution_id=institution_id, source=AchievementSource.INSTITUTION
+                id__in=unique,
+                institution_id=institution_id,
+                source__in=(AchievementSource.INSTITUTION, AchievementSource.CONVERSION),
             )
         }
         problems = Problems()
@@ -367,6 +373,7 @@ async def withdraw_achievements(
         }
         await _guarded_update(unique, AchievementStatus.STORED, "ids", **changes)
         await fail_relying_applications(actor, unique, reason)
+        await tell_about_withdrawn_bases(unique, reason)
         revoked = defaultdict(list)
         for certificate in await revoke_listing(actor, unique, reason):
             revoked[certificate.learner_id].append(certificate.number)

@@ -401,6 +401,41 @@ async def test_withdrawn_source_fails_pending_applications_and_blocks_new_ones(a
     assert codes(late) == [("ids.0", "WRONG_STATE")]
 
 
+async def test_withdrawn_source_of_a_succeeded_conversion_tells_the_rule_institution(api, conv):
+    world = conv.world
+    application = await _applied(api, conv)
+    decided = await _review(api, conv, approve=True, ids=[application["id"]])
+    (converted,) = decided["applications"][0]["targetAchievements"]
+    withdraw = {"input": {"ids": [conv.held_id], "reason": "证书系伪造"}}
+    assert (await call(api, WITHDRAW, withdraw, conv.tokens["main"]))["errors"] == []
+    told = await _messages(world.other_institution.id)
+    assert told[-1].event == "conversion.source_withdrawn"
+    assert world.learner.name in told[-1].body and conv.rule_code in told[-1].body
+    assert "证书系伪造" in told[-1].body
+    # The converted achievement stays until its own institution withdraws it; nobody else can.
+    row = await LearnerAchievement.get(id=converted["id"])
+    assert row.status == AchievementStatus.STORED
+    withdraw = {"input": {"ids": [converted["id"]], "reason": "源成果已撤回"}}
+    assert codes(await call(api, WITHDRAW, withdraw, conv.tokens["main"])) == [
+        ("ids.0", "NOT_FOUND")
+    ]
+    payload = await call(api, WITHDRAW, withdraw, conv.tokens["other_main"])
+    assert payload["errors"] == []
+    await row.refresh_from_db()
+    assert (row.status, row.withdrawn_reason) == (AchievementStatus.WITHDRAWN, "源成果已撤回")
+    assert (await _messages(world.learner.id))[-1].event == "achievement.withdrawn"
+
+
+async def test_withdrawing_an_unconverted_source_tells_no_institution(api, conv):
+    application = await _applied(api, conv)
+    rejected = await _review(api, conv, approve=False, reason="不符", ids=[application["id"]])
+    assert rejected["errors"] == []
+    withdraw = {"input": {"ids": [conv.held_id], "reason": "证书信息有误"}}
+    assert (await call(api, WITHDRAW, withdraw, conv.tokens["main"]))["errors"] == []
+    events = [m.event for m in await _messages(conv.world.other_institution.id)]
+    assert "conversion.source_withdrawn" not in events
+
+
 # -- what can I convert to -----------------------------------------------------------------------
 
 

@@ -160,8 +160,9 @@ class AchievementMutation:
         )
 
     @strawberry.mutation(
-        description="Users of the depositing institution: withdraw stored deposits (all or "
-        "none) with a reason and an optional PDF; each learner is told.",
+        description="Users of the depositing institution: withdraw stored deposits, or "
+        "achievements it granted by conversion (all or none), with a reason and an optional "
+        "PDF; each learner is told.",
         permission_classes=[IsInstitutionUser],
     )
     async def achievement_withdraw(
