@@ -9,6 +9,7 @@ from typing import Any
 
 from models import Certificate, CertificateKind
 from resolvers.certificate_render import (
+    MAX_PAGES,
     CertificateLayout,
     CertificateOverflow,
     GlyphMissing,
@@ -87,13 +88,16 @@ def layout_of(certificate: Certificate, verify_url: str, issuer_name: str) -> Ce
 async def rendered(
     render: Callable[[CertificateLayout], bytes], layout: CertificateLayout
 ) -> bytes:
-    """The page drawn by ``render`` in a worker thread (never on the event loop); a page that
-    does not fit or a character the font cannot draw is a clear error, never a broken page."""
+    """The pages drawn by ``render`` in a worker thread (never on the event loop); content that
+    cannot be laid out or a character the font cannot draw is a clear error, never a broken
+    page."""
     try:
         return await asyncio.to_thread(render, layout)
     except CertificateOverflow:
         raise DomainError.of(
-            ErrorCode.INVALID, "所选成果过多，一页证明放不下，请减少所选成果", "achievementIds"
+            ErrorCode.INVALID,
+            f"所选成果过多，证明超过{MAX_PAGES}页，请减少所选成果",
+            "achievementIds",
         ) from None
     except GlyphMissing as error:
         raise DomainError.of(
@@ -102,5 +106,5 @@ async def rendered(
 
 
 async def check_printable(layout: CertificateLayout) -> None:
-    """Draw the page once to refuse, before anything is issued, what cannot be printed."""
+    """Draw the pages once to refuse, before anything is issued, what cannot be printed."""
     await rendered(render_png, layout)

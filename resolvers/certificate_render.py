@@ -54,7 +54,9 @@ _LINE = 1.4  # line height, in font sizes
 _BASELINE = 1.08  # baseline below a line's top: ideographs centred in the line
 _CELL_PAD_X = 10
 _CELL_PAD_Y = 6
-_SCALES = (1.0, 0.9, 0.8, 0.7)  # table text shrinks (to 14 px, 6.7 pt) until the page holds it
+_SCALES = (1.0, 0.9, 0.8, 0.7)  # table text shrinks (to 14 px, 6.7 pt) until one page holds it
+MAX_PAGES = 50  # beyond that (about 1,500 achievements) the content goes on continuation pages
+_BODY_TOP = 312.0
 _QR_TARGET = 250  # pixels across the QR, quiet zone included (about 42 mm)
 _NO_LINE_START = set("，。、；：？！）》」』】〕,.;:?!)]}%")
 _NO_LINE_END = set("（《「『【〔([{")
@@ -76,7 +78,7 @@ class GlyphMissing(ValueError):
 
 
 class CertificateOverflow(ValueError):
-    """The content does not fit on one page even in the smallest text size."""
+    """The content does not fit on ``MAX_PAGES`` pages, or one table row is taller than a page."""
 
 
 @dataclass
@@ -90,8 +92,11 @@ class Table:
 
 @dataclass
 class CertificateLayout:
-    """What one certificate page shows. ``rule_code`` (转换规则编码) is drawn under the title of
-    the last table, the 源成果 / 目标成果 table of a conversion certificate."""
+    """What a certificate shows. ``rule_code`` (转换规则编码) is drawn under the title of the last
+    table, the 源成果 / 目标成果 table of a conversion certificate. One page when the tables fit
+    in some text size of ``_SCALES``; otherwise the tables run on over continuation pages, each
+    a whole certificate page (title, number, QR, issuer, date) marked 第n页 共m页, with the
+    table's header row repeated."""
 
     title: str
     number: str
@@ -113,8 +118,9 @@ def chinese_date(day: date) -> str:
 
 
 def render_png(layout: CertificateLayout) -> bytes:
-    """The certificate as an A4 page at 150 dpi, 4-bit grayscale PNG."""
-    page = _page(layout)
+    """The certificate as an A4 page at 150 dpi, 4-bit grayscale PNG; several pages are stacked
+    top to bottom in one image (scrolled through on a phone)."""
+    page = _stacked(_pages(layout))
     width, height = page.size
     metre = round(DPI / 0.0254)
     chunks = [
@@ -130,8 +136,8 @@ def render_png(layout: CertificateLayout) -> bytes:
 
 
 def render_pdf(layout: CertificateLayout) -> bytes:
-    """The same page as a one-page A4 PDF, the image stored losslessly (Flate)."""
-    return _pdf(_page(layout), f"{layout.title} {layout.number}")
+    """The same pages as an A4 PDF, each image stored losslessly (Flate)."""
+    return _pdf(_pages(layout), f"{layout.title} {layout.number}")
 
 
 def qr_png(url: str) -> bytes:
@@ -398,69 +404,152 @@ def _column_widths(table: Table, size: int) -> list[int]:
     return [b - a for a, b in itertools.pairwise(edges)]
 
 
-def _plan_table(plan: _Plan, table: Table, top: float, scale: float) -> float:
-    for number, row in enumerate(table.rows, start=1):
-        if len(row) != len(table.headers):
-            raise ValueError(
-                f"row {number} of {table.title!r} has {len(row)} cells for {len(table.headers)}"
-            )
-    size = round(_CELL_SIZE * scale)
-    pad = round(_CELL_PAD_Y * scale)
-    widths = _column_widths(table, size)
+class _PageFull(Exception):
+    """The body reached the footer of a layout that must stay on one page."""
+
+
+class _Flow:
+    """Places the body top to bottom below the header, starting a continuation page (a copy of
+    ``frame``: title, number, QR, issuer, date) when a block would reach the footer, unless the
+    layout must stay on one page."""
+
+    def __init__(self, frame: list[_Text | _Rectangle | _Qr], limit: float, *, paged: bool):
+        self._frame = frame
+        self._limit = limit
+        self._paged = paged
+        self.pages: list[_Plan] = []
+        self.plan = self._new_page()
+        self.top = _BODY_TOP
+
+    def _new_page(self) -> _Plan:
+        if len(self.pages) == MAX_PAGES:
+            raise CertificateOverflow(f"more than {MAX_PAGES} pages: list fewer achievements")
+        plan = _Plan(list(self._frame))
+        self.pages.append(plan)
+        return plan
+
+    def room(self, height: float) -> bool:
+        """Whether the current page has ``height`` left; if not, the next page starts (and
+        False says so) or, on a one-page layout, ``_PageFull``."""
+        if self.top + height <= self._limit:
+            return True
+        if not self._paged:
+            raise _PageFull
+        if self.top == _BODY_TOP:
+            raise CertificateOverflow("one table row is taller than a page")
+        self.plan = self._new_page()
+        self.top = _BODY_TOP
+        return False
+
+    def lines(self, text: str, size: int, indent: int = 0) -> None:
+        for line in _wrap(text, size, _CONTENT_WIDTH - indent):
+            self.room(_line_height(size))
+            self.plan.text(MARGIN + indent, self.top, line, size)
+            self.top += _line_height(size)
+
+
+@dataclass
+class _Row:
+    cells: list[list[str]]  # the lines of each cell
+    height: float
+    header: bool = False
+
+
+def _table_rows(table: Table, widths: list[int], size: int, pad: int) -> list[_Row]:
     line = _line_height(size)
+    rows = []
     for index, row in enumerate([table.headers, *table.rows]):
         cells = [
             _wrap(text, size, width - 2 * _CELL_PAD_X)
             for text, width in zip(row, widths, strict=True)
         ]
         height = max(len(lines) for lines in cells) * line + 2 * pad
-        x = float(MARGIN)
-        for lines, width in zip(cells, widths, strict=True):
-            fill = _HEADER_FILL if index == 0 else None
-            plan.items.append(_Rectangle((x, top, x + width, top + height), fill=fill))
-            for number, text in enumerate(lines):
-                line_top = top + pad + number * line
-                if index == 0:
-                    plan.text(x + width / 2, line_top, text, size, anchor="ms")
-                else:
-                    plan.text(x + _CELL_PAD_X, line_top, text, size)
-            x += width
-        top += height
-    return top
+        rows.append(_Row(cells, height, header=index == 0))
+    return rows
 
 
-def _plan_lines(plan: _Plan, text: str, top: float, size: int, indent: int = 0) -> float:
-    for line in _wrap(text, size, _CONTENT_WIDTH - indent):
-        plan.text(MARGIN + indent, top, line, size)
-        top += _line_height(size)
-    return top
+def _draw_row(flow: _Flow, row: _Row, widths: list[int], size: int, pad: int) -> None:
+    line = _line_height(size)
+    x = float(MARGIN)
+    top = flow.top
+    for lines, width in zip(row.cells, widths, strict=True):
+        fill = _HEADER_FILL if row.header else None
+        flow.plan.items.append(_Rectangle((x, top, x + width, top + row.height), fill=fill))
+        for number, text in enumerate(lines):
+            line_top = top + pad + number * line
+            if row.header:
+                flow.plan.text(x + width / 2, line_top, text, size, anchor="ms")
+            else:
+                flow.plan.text(x + _CELL_PAD_X, line_top, text, size)
+        x += width
+    flow.top += row.height
 
 
-def _plan_body(plan: _Plan, layout: CertificateLayout, scale: float) -> float:
-    """Status note, holder and tables below the header; returns where they end."""
+def _plan_table(flow: _Flow, table: Table, lead: list[str], scale: float) -> None:
+    """The table's lead-in ``lead`` (its title, the rule code) kept with its header and first
+    row; rows that reach the footer go on the next page under the header row again."""
+    for number, given in enumerate(table.rows, start=1):
+        if len(given) != len(table.headers):
+            raise ValueError(
+                f"row {number} of {table.title!r} has {len(given)} cells for {len(table.headers)}"
+            )
+    size = round(_CELL_SIZE * scale)
+    pad = round(_CELL_PAD_Y * scale)
+    widths = _column_widths(table, size)
+    header, *rows = _table_rows(table, widths, size, pad)
+    lead_height = sum(
+        len(_wrap(text, text_size, _CONTENT_WIDTH - indent)) * _line_height(text_size)
+        for text, text_size, indent in _lead_lines(lead)
+    )
+    first = rows[0].height if rows else 0.0
+    flow.room(lead_height + 6 + header.height + first)
+    for text, text_size, indent in _lead_lines(lead):
+        flow.lines(text, text_size, indent)
+    flow.top += 6
+    _draw_row(flow, header, widths, size, pad)
+    for row in rows:
+        if not flow.room(row.height):
+            _draw_row(flow, header, widths, size, pad)
+        _draw_row(flow, row, widths, size, pad)
+
+
+def _lead_lines(lead: list[str]) -> list[tuple[str, int, int]]:
+    """A table's title in the heading size, then the rule code indented in the body size."""
+    return [
+        (text, _HEADING_SIZE, 0) if index == 0 else (text, _BODY_SIZE, 2 * _BODY_SIZE)
+        for index, text in enumerate(lead)
+    ]
+
+
+def _plan_body(flow: _Flow, layout: CertificateLayout, scale: float) -> None:
+    """Status note, holder and tables below the header."""
     gap = round(22 * scale)
     indent = 2 * _BODY_SIZE
-    top = 312.0
     if layout.status_note:
         size = _HEADING_SIZE + 2
         lines = _wrap(layout.status_note, size, _CONTENT_WIDTH - 40)
         height = len(lines) * _line_height(size) + 20
-        plan.items.append(_Rectangle((MARGIN, top, PAGE_WIDTH - MARGIN, top + height), outline=0))
+        top = flow.top
+        box = (MARGIN, top, PAGE_WIDTH - MARGIN, top + height)
+        flow.plan.items.append(_Rectangle(box, outline=0))
         for number, line in enumerate(lines):
-            plan.text(PAGE_WIDTH / 2, top + 10 + number * _line_height(size), line, size, 0, "ms")
-        top += height + gap
-    top = _plan_lines(plan, "申请人基本信息：", top, _HEADING_SIZE)
-    top = _plan_lines(plan, f"姓　　名：{layout.holder_name}", top + 4, _BODY_SIZE, indent)
-    top = _plan_lines(plan, f"身份证号：{layout.holder_id_number}", top, _BODY_SIZE, indent)
+            line_top = top + 10 + number * _line_height(size)
+            flow.plan.text(PAGE_WIDTH / 2, line_top, line, size, 0, "ms")
+        flow.top += height + gap
+    flow.lines("申请人基本信息：", _HEADING_SIZE)
+    flow.top += 4
+    flow.lines(f"姓　　名：{layout.holder_name}", _BODY_SIZE, indent)
+    flow.lines(f"身份证号：{layout.holder_id_number}", _BODY_SIZE, indent)
     rule = f"转换规则编码：{layout.rule_code}"
     for number, table in enumerate(layout.tables, start=1):
-        top = _plan_lines(plan, table.title, top + gap, _HEADING_SIZE)
+        flow.top += gap
+        lead = [table.title]
         if layout.rule_code and number == len(layout.tables):
-            top = _plan_lines(plan, rule, top, _BODY_SIZE, indent)
-        top = _plan_table(plan, table, top + 6, scale)
+            lead.append(rule)
+        _plan_table(flow, table, lead, scale)
     if layout.rule_code and not layout.tables:
-        top = _plan_lines(plan, rule, top + gap, _BODY_SIZE)
-    return top
+        flow.top += gap
+        flow.lines(rule, _BODY_SIZE)
 
 
 def _plan_footer(plan: _Plan, layout: CertificateLayout) -> float:
@@ -491,7 +580,8 @@ def _plan_footer(plan: _Plan, layout: CertificateLayout) -> float:
     return top
 
 
-def _plan(layout: CertificateLayout) -> _Plan:
+def _plans(layout: CertificateLayout) -> list[_Plan]:
+    """One page if the tables fit in some text size; else continuation pages in the largest."""
     frame = _Plan()
     frame.items.append(_Rectangle((_FRAME, _FRAME, PAGE_WIDTH - _FRAME, PAGE_HEIGHT - _FRAME)))
     inner = _FRAME + 8
@@ -502,14 +592,20 @@ def _plan(layout: CertificateLayout) -> _Plan:
     validity = f"有效期至 {chinese_date(layout.valid_until)}"
     frame.text(PAGE_WIDTH - MARGIN, 236, validity, _META_SIZE, _MUTED, "rs")
     frame.items.append(_Rectangle((MARGIN, 280, PAGE_WIDTH - MARGIN, 280)))
-    footer_top = _plan_footer(frame, layout)
+    limit = _plan_footer(frame, layout) - 30
     for scale in _SCALES:
-        plan = _Plan(list(frame.items))
-        if _plan_body(plan, layout, scale) <= footer_top - 30:
-            return plan
-    raise CertificateOverflow(
-        f"{layout.title} {layout.number} does not fit on one page: list fewer achievements"
-    )
+        flow = _Flow(frame.items, limit, paged=False)
+        try:
+            _plan_body(flow, layout, scale)
+        except _PageFull:
+            continue
+        return flow.pages
+    flow = _Flow(frame.items, limit, paged=True)
+    _plan_body(flow, layout, _SCALES[0])
+    count = len(flow.pages)
+    for number, plan in enumerate(flow.pages, start=1):
+        plan.text(PAGE_WIDTH / 2, 236, f"第{number}页 共{count}页", _META_SIZE, _MUTED, "ms")
+    return flow.pages
 
 
 def _plan_title(plan: _Plan, title: str) -> None:
@@ -568,9 +664,13 @@ def _draw_text(page: Image.Image, item: _Text) -> None:
         x += _advance(item.size, character)
 
 
-def _page(layout: CertificateLayout) -> Image.Image:
-    plan = _plan(layout)
-    check_glyphs("".join(plan.texts()))
+def _pages(layout: CertificateLayout) -> list[Image.Image]:
+    plans = _plans(layout)
+    check_glyphs("".join(text for plan in plans for text in plan.texts()))
+    return [_drawn(plan) for plan in plans]
+
+
+def _drawn(plan: _Plan) -> Image.Image:
     page = Image.new("L", (PAGE_WIDTH, PAGE_HEIGHT), 255)
     draw = ImageDraw.Draw(page)
     for item in plan.items:
@@ -581,6 +681,15 @@ def _page(layout: CertificateLayout) -> Image.Image:
         else:
             page.paste(item.image, (item.x, item.top))
     return page
+
+
+def _stacked(pages: list[Image.Image]) -> Image.Image:
+    if len(pages) == 1:
+        return pages[0]
+    column = Image.new("L", (PAGE_WIDTH, PAGE_HEIGHT * len(pages)), 255)
+    for number, page in enumerate(pages):
+        column.paste(page, (0, number * PAGE_HEIGHT))
+    return column
 
 
 def _deflated_rows(page: Image.Image) -> bytes:
@@ -594,27 +703,35 @@ def _deflated_rows(page: Image.Image) -> bytes:
     return zlib.compress(rows.tobytes("raw", "L;4"), 1)
 
 
-def _pdf(page: Image.Image, title: str) -> bytes:
-    """A one-page A4 PDF showing ``page`` (grayscale) over the whole page."""
-    width, height = page.size
-    data = _deflated_rows(page)
+def _pdf(pages: list[Image.Image], title: str) -> bytes:
+    """An A4 PDF showing each of ``pages`` (grayscale) over a whole page."""
     a4_width, a4_height = _A4_POINTS
     draw = f"q {a4_width} 0 0 {a4_height} 0 0 cm /Page Do Q".encode()
     title_hex = ("\ufeff" + title).encode("utf-16-be").hex().upper()
+    # 1 catalog, 2 page tree, 3 info; then per page: the page, its image, its contents.
+    first = 4
+    kids = " ".join(f"{first + 3 * n} 0 R" for n in range(len(pages)))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {a4_width} {a4_height}] "
-        "/Resources << /XObject << /Page 4 0 R >> >> /Contents 5 0 R >>".encode(),
-        f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
-        "/ColorSpace /DeviceGray /BitsPerComponent 4 /Filter /FlateDecode "
-        f"/DecodeParms << /Predictor 15 /Colors 1 /BitsPerComponent 4 /Columns {width} >> "
-        f"/Length {len(data)} >>\nstream\n".encode()
-        + data
-        + b"\nendstream",
-        f"<< /Length {len(draw)} >>\nstream\n".encode() + draw + b"\nendstream",
+        f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode(),
         f"<< /Title <{title_hex}> /Producer (creditbank) >>".encode(),
     ]
+    for n, page in enumerate(pages):
+        width, height = page.size
+        data = _deflated_rows(page)
+        image, contents = first + 3 * n + 1, first + 3 * n + 2
+        objects += [
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {a4_width} {a4_height}] "
+            f"/Resources << /XObject << /Page {image} 0 R >> >> "
+            f"/Contents {contents} 0 R >>".encode(),
+            f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
+            "/ColorSpace /DeviceGray /BitsPerComponent 4 /Filter /FlateDecode "
+            f"/DecodeParms << /Predictor 15 /Colors 1 /BitsPerComponent 4 /Columns {width} >> "
+            f"/Length {len(data)} >>\nstream\n".encode()
+            + data
+            + b"\nendstream",
+            f"<< /Length {len(draw)} >>\nstream\n".encode() + draw + b"\nendstream",
+        ]
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -624,7 +741,7 @@ def _pdf(page: Image.Image, title: str) -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     out += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
     out += (
-        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info {len(objects)} 0 R >>\n"
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 3 0 R >>\n"
         f"startxref\n{xref}\n%%EOF\n"
     ).encode()
     return bytes(out)

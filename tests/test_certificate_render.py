@@ -137,7 +137,7 @@ def test_pdf_is_one_a4_page_whose_pixels_hold_the_qr() -> None:
 
 
 def test_png_holds_the_drawn_page_to_within_one_of_its_sixteen_shades() -> None:
-    drawn = render._page(_conversion())
+    (drawn,) = render._pages(_conversion())
     stored = _png(_conversion())
 
     assert stored.mode == "L"
@@ -244,14 +244,70 @@ def test_wrapping_keeps_every_character_within_the_width() -> None:
     assert not any(line.startswith("，") for line in lines)
 
 
-def test_many_rows_shrink_the_text_then_overflow_is_an_error() -> None:
-    headers = ["成果名称", "成果类型", "颁证机构", "个人成果编号", "颁证日期", "学分"]
-    row = ["高等数学", "学历课程", "南京大学", "NJU-2021-000123", "2021-06-30", "4"]
+HEADERS = ["成果名称", "成果类型", "颁证机构", "个人成果编号", "颁证日期", "学分"]
 
-    fitted = _png(_conversion(tables=[Table(ACHIEVEMENTS, headers, [row] * 28)], rule_code=None))
+
+def _row(number: int) -> list[str]:
+    return ["高等数学", "学历课程", "南京大学", f"NJU-2021-{number:06d}", "2021-06-30", "4"]
+
+
+def _pdf_pages(data: bytes) -> list[Image.Image]:
+    document = pypdfium2.PdfDocument(data)
+    try:
+        pages = []
+        for page in document:
+            width, height = page.get_size()
+            assert (width, height) == pytest.approx((595.28, 841.89), abs=0.5)
+            pages.append(page.render(scale=150 / 72).to_pil())
+            page.close()
+        return pages
+    finally:
+        document.close()
+
+
+def test_many_rows_shrink_the_text_to_stay_on_one_page() -> None:
+    rows = [_row(n) for n in range(28)]
+    layout = _conversion(tables=[Table(ACHIEVEMENTS, HEADERS, rows)], rule_code=None)
+
+    fitted = _png(layout)
+    assert fitted.size == (PAGE_WIDTH, PAGE_HEIGHT)
     assert _decoded(fitted) == [URL]
+    assert len(_pdf_pages(render_pdf(layout))) == 1
+
+
+def test_more_rows_run_on_over_whole_pages_each_with_its_qr() -> None:
+    rows = [_row(n) for n in range(120)]
+    rule_table = _conversion().tables[1]
+    layout = _conversion(tables=[Table(ACHIEVEMENTS, HEADERS, rows), rule_table])
+    plans = render._plans(layout)
+    count = len(plans)
+    assert count >= 3
+
+    texts = [list(plan.texts()) for plan in plans]
+    numbers = [text for page in texts for text in page if text.startswith("NJU-2021-")]
+    assert numbers == [row[3] for row in rows]  # every row once, in order
+    for number, page in enumerate(texts, start=1):
+        assert f"第{number}页 共{count}页" in page
+        if any(text.startswith("NJU-2021-") for text in page):
+            assert page.count("个人成果编号") == 1  # the header row again on each page
+        assert "编号：7KQ2-M9XD-4TPA-WB3H-R" in page
+    # The rule and its table follow the achievements, lead-in kept with the table.
+    last = texts[-1]
+    assert last.index(RULE) < last.index("转换规则编码：202201240004") < last.index("源成果")
+
+    pages = _pdf_pages(render_pdf(layout))
+    assert len(pages) == count
+    assert all(_decoded(page) == [URL] for page in pages)
+    stacked = _png(layout)
+    assert stacked.size == (PAGE_WIDTH, PAGE_HEIGHT * count)
+    bottom = stacked.crop((0, PAGE_HEIGHT * (count - 1), PAGE_WIDTH, PAGE_HEIGHT * count))
+    assert _decoded(bottom) == [URL]
+
+
+def test_beyond_the_page_limit_is_an_error() -> None:
+    rows = [_row(n) for n in range(40 * render.MAX_PAGES)]
     with pytest.raises(CertificateOverflow):
-        render_png(_conversion(tables=[Table(ACHIEVEMENTS, headers, [row] * 120)]))
+        render_png(_conversion(tables=[Table(ACHIEVEMENTS, HEADERS, rows)]))
 
 
 def test_a_row_with_the_wrong_number_of_cells_is_refused() -> None:

@@ -27,7 +27,7 @@ from models import (
     StoredFile,
 )
 from notifications.sms import MemorySmsSender
-from resolvers import certificate_files
+from resolvers import certificate_files, certificate_render
 from resolvers.actors import Actor, ActorKind
 from resolvers.certificate_numbers import new_number
 from resolvers.certificates import request_certificate
@@ -121,9 +121,16 @@ def _qr(image: Image.Image) -> str:
 
 
 def _pdf_pixels(data: bytes) -> Image.Image:
+    (page,) = _pdf_pages(data)
+    return page
+
+
+def _pdf_pages(data: bytes) -> list[Image.Image]:
     document = pypdfium2.PdfDocument(data)
-    assert len(document) == 1
-    return document[0].render(scale=2).to_pil()
+    try:
+        return [page.render(scale=2).to_pil() for page in document]
+    finally:
+        document.close()
 
 
 async def _page(api, url: str) -> httpx.Response:
@@ -346,20 +353,40 @@ async def test_bad_requests_write_nothing(api, world):
     assert await _rows() == before
 
 
-async def test_a_selection_that_does_not_fit_on_one_page_is_refused(api, world):
+async def _long_named(world, count: int) -> list[str]:
     ids = []
-    for i in range(40):
+    for i in range(count):
         entry = await make_entry(
             world.institution,
             name=f"经济统计学与数据科学交叉融合方向毕业证书(本科)第{i}项很长的名称",
         )
         ids.append(str((await stored_row(world.learner, entry, f"LONG-{i:04d}")).id))
+    return ids
+
+
+async def test_a_long_selection_runs_on_over_pages_each_with_the_qr(api, world):
+    ids = await _long_named(world, 40)
+    proof = await _request(api, world, ids)
+    assert len(proof["content"]["achievements"]) == 40
+    files = (await api.gql(FILES, {"id": proof["id"]}, token=world.tokens["learner"]))[
+        "myCertificate"
+    ]
+    pages = _pdf_pages(await _download(api, files["pdfUrl"], world.tokens["learner"]))
+    assert len(pages) >= 2
+    assert all(_qr(page) == proof["verifyUrl"] for page in pages)
+    png = Image.open(io.BytesIO(await _download(api, files["pngUrl"], world.tokens["learner"])))
+    assert png.height == len(pages) * png.width * 1754 // 1240
+
+
+async def test_a_selection_beyond_the_page_limit_is_refused(api, world, monkeypatch):
+    monkeypatch.setattr(certificate_render, "MAX_PAGES", 1)
+    ids = await _long_named(world, 40)
     before = await _rows()
     payload = await call(
         api, REQUEST, {"input": {"kind": "PROOF", "achievementIds": ids}}, world.tokens["learner"]
     )
     assert codes(payload) == [("achievementIds", "INVALID")]
-    assert "放不下" in payload["errors"][0]["message"]
+    assert "页" in payload["errors"][0]["message"]
     assert await _rows() == before
 
 
