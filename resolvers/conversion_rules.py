@@ -21,6 +21,7 @@ from tortoise.transactions import in_transaction
 
 from models import (
     AchievementSubtype,
+    ApplicationStatus,
     ConversionApplication,
     ConversionBatch,
     ConversionPolicy,
@@ -496,10 +497,15 @@ async def update_rule(
     pledge_accepted: bool = False,
 ) -> ConversionRule:
     """修改: a draft or an off-shelf rule gets new content (its sources and targets replaced);
-    with ``publish`` it is published as well. The code stays."""
+    with ``publish`` it is published as well. The code stays. Not while applications made under
+    the rule wait for review: approving them would grant targets the learner never applied for."""
     async with in_transaction():
         institution_id, rule = await _own_locked(actor, rule_id)
         _require_editable(rule, "修改")
+        if await ConversionApplication.exists(rule_id=rule.id, status=ApplicationStatus.PENDING):
+            raise DomainError.of(
+                ErrorCode.CONFLICT, "该转换规则还有待审核的转换申请，请审核完毕后再修改", "id"
+            )
         plan = await _plan(actor, institution_id, data)
         if publish:
             await _check_publishable(institution_id, plan.file_id, "fileId")

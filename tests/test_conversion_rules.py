@@ -727,6 +727,12 @@ async def test_states_decide_what_may_be_edited_deleted_published_withdrawn(api,
     )
     payload = await call(api, DELETE, {"id": rule_id}, token)
     assert codes(payload) == [("id", "CONFLICT")]
+    # Nor edited while it waits for review: approval would grant what was never applied for.
+    before = await rule_tables()
+    update = {"input": {**a2n(entries, fileId=file_id), "id": rule_id}}
+    payload = await call(api, UPDATE, update, token)
+    assert codes(payload) == [("id", "CONFLICT")] and "待审核" in payload["errors"][0]["message"]
+    assert await rule_tables() == before
     await application.delete()
     payload = await call(api, DELETE, {"id": rule_id}, token)
     assert payload == {"errors": [], "deletedId": rule_id}

@@ -242,7 +242,8 @@ class ConversionRuleMutation:
 
     @strawberry.mutation(
         description="修改 a draft or off-shelf rule of the institution: its content is replaced, "
-        "its code kept; with `publish` it is published too.",
+        "its code kept; with `publish` it is published too. Refused (CONFLICT) while "
+        "applications under the rule wait for review.",
         permission_classes=[IsInstitutionUser],
     )
     async def conversion_rule_update(
