@@ -208,6 +208,13 @@ async def test_register_normalises_lowercase_x(api):
     assert (await viewer(api, token))["learner"]["idNumber"] == ID_NUMBER
 
 
+async def test_register_answers_the_holder_with_whole_id_and_phone(api):
+    """The schema says the holder sees them whole; the registering person is the holder."""
+    learner, _ = await registered(api)
+    assert learner["idNumber"] == ID_NUMBER
+    assert learner["phone"] == PHONE
+
+
 # Login
 
 

@@ -167,7 +167,9 @@ class AccountMutation:
             )
         except DomainError as error:
             return LearnerAuthPayload(errors=field_errors(error))
-        return LearnerAuthPayload(errors=[], learner=LearnerType.from_model(learner), token=token)
+        return LearnerAuthPayload(
+            errors=[], learner=LearnerType.from_model(learner, holder=True), token=token
+        )
 
     @strawberry.mutation(description="Anyone: a learner logs in with ID number or phone.")
     async def learner_login(self, info: Info, input: LoginInput) -> LoginPayload:

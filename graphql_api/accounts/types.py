@@ -56,6 +56,7 @@ class LearnerType:
     _phone: strawberry.Private[str | None]
     _creator: strawberry.Private[uuid.UUID | None]
     _listed: strawberry.Private[bool] = False
+    _holder: strawberry.Private[bool] = False  # answered to the holder (e.g. on registering)
 
     @strawberry.field(description="学分银行学分: the sum over stored achievements.")
     async def credits(self, info: Info) -> decimal.Decimal:
@@ -71,7 +72,7 @@ class LearnerType:
 
     @strawberry.field(description="Whole for the holder and the creating institution, else masked.")
     def id_number(self, info: Info) -> str:
-        if sees_whole_identity(
+        if self._holder or sees_whole_identity(
             info.context.actor, uuid.UUID(self.id), self._creator, listed=self._listed
         ):
             return self._id_number
@@ -79,15 +80,18 @@ class LearnerType:
 
     @strawberry.field(description="Whole for the holder and the creating institution, else masked.")
     def phone(self, info: Info) -> str | None:
-        if sees_whole_identity(
+        if self._holder or sees_whole_identity(
             info.context.actor, uuid.UUID(self.id), self._creator, listed=self._listed
         ):
             return self._phone
         return mask_phone(self._phone)
 
     @classmethod
-    def from_model(cls, row: LearnerModel, *, listed: bool = False) -> LearnerType:
-        """``listed``: a row of an institution's list, where ID and phone are always masked."""
+    def from_model(
+        cls, row: LearnerModel, *, listed: bool = False, holder: bool = False
+    ) -> LearnerType:
+        """``listed``: a row of an institution's list, where ID and phone are always masked;
+        ``holder``: the answer goes to the holder themself, who sees them whole."""
         return cls(
             id=strawberry.ID(str(row.id)),
             name=row.name,
@@ -109,4 +113,5 @@ class LearnerType:
             _phone=row.phone,
             _creator=row.created_by_institution_id,
             _listed=listed,
+            _holder=holder,
         )
