@@ -5,6 +5,7 @@ Idempotent: running it again changes nothing that exists."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -27,6 +28,7 @@ from models import (
     LearnerStatus,
     RecognitionStatus,
     RuleType,
+    SubtypeAuthorisation,
 )
 from resolvers.achievement_details import TermBook, validate_details
 from resolvers.actors import Actor, ActorKind
@@ -254,12 +256,26 @@ async def _demo_conversion(school: Institution, trainer: Institution, storage: S
     )
 
 
+async def _authorise_restricted_entries(admin_id: uuid.UUID) -> None:
+    """The bank's authorisation (授权) for each restricted subtype a demo institution keeps
+    entries of, so every demo institution can deposit its own catalogue."""
+    restricted = InstitutionAchievement.filter(subtype__restricted=True)
+    for institution_id, subtype_id in await restricted.distinct().values_list(
+        "institution_id", "subtype_id"
+    ):
+        await SubtypeAuthorisation.get_or_create(
+            institution_id=institution_id,
+            subtype_id=subtype_id,
+            defaults={"granted_by_id": admin_id},
+        )
+
+
 async def load_demo_data(storage: Storage) -> dict[str, list[str]]:
     """Create what is missing; returns the demo logins to print."""
     password_hash = await hash_password(DEMO_PASSWORD)
     logins: dict[str, list[str]] = {"institutions": [], "learners": []}
     async with in_transaction():
-        await create_administrator(DEMO_ADMIN, "学分银行管理中心")
+        admin = await create_administrator(DEMO_ADMIN, "学分银行管理中心")
         for index, demo in enumerate(INSTITUTIONS, start=1):
             institution = await Institution.get_or_none(credit_code=demo.credit_code)
             if institution is None:
@@ -310,4 +326,5 @@ async def load_demo_data(storage: Storage) -> dict[str, list[str]]:
         await _demo_achievements(first, await InstitutionUser.get(institution=first, is_main=True))
         trainer = await Institution.get(credit_code=INSTITUTIONS[2].credit_code)
         await _demo_conversion(first, trainer, storage)
+        await _authorise_restricted_entries(admin.id)
     return logins

@@ -12,7 +12,8 @@ from models import (
     Learner,
     LearnerAchievement,
 )
-from resolvers.demo import DEMO_PASSWORD, INSTITUTIONS, load_demo_data
+from resolvers.demo import DEMO_PASSWORD, INSTITUTIONS, LEARNERS, load_demo_data
+from tests.achievement_fixtures import DEPOSIT
 from tests.institution_fixtures import login_institution, login_learner
 
 MY_CREDITS = "{ viewer { learner { name credits } } }"
@@ -54,3 +55,22 @@ async def test_demo_data_loads_twice_and_works(api):
     assert portal["portalConversionRules"]["totalCount"] == 1
     response = await api.client.get(portal["portalConversionPolicies"]["items"][0]["fileUrl"])
     assert response.status_code == 200 and response.content.startswith(b"%PDF-")
+
+
+async def test_each_demo_institution_deposits_its_own_catalogue(api):
+    """An entry of a restricted subtype (the training centre's 其他非学历证书) comes with the
+    bank's authorisation, as it would in the bank: the owner can deposit every entry it keeps."""
+    await load_demo_data(api.services.storage)
+    entries = await InstitutionAchievement.all().prefetch_related("institution")
+    assert {entry.subtype_id for entry in entries} >= {"other_certificate", "higher_course"}
+    for n, entry in enumerate(entries, start=1):
+        token = await login_institution(api, entry.institution.credit_code, DEMO_PASSWORD)
+        data = {
+            "catalogueEntryId": str(entry.id),
+            "learnerName": LEARNERS[0][0],
+            "idNumber": LEARNERS[0][1],
+            "certificateNumber": f"DEMO-{n:04d}",
+            "issueDate": "2024-06-30",
+        }
+        payload = (await api.gql(DEPOSIT, {"input": data}, token=token))["achievementDeposit"]
+        assert payload["errors"] == [], (entry.name, payload["errors"])
