@@ -53,7 +53,7 @@ from resolvers.messages import notify, to_institution
 from resolvers.pages import paginate
 from resolvers.storage import Storage
 from resolvers.workbook_reader import inspect_workbook, read_rows
-from resolvers.workbook_writer import write_rows
+from resolvers.workbook_writer import number_format, write_rows
 
 log = logging.getLogger(__name__)
 
@@ -343,8 +343,9 @@ async def _fail(job: ImportJob, error: DomainError) -> ImportJob:
 
 def _workbook(layout: Layout, rows: Iterable[Sequence[Any]], with_reason: bool) -> bytes:
     headers = layout.headers + ([REASON_HEADER] if with_reason else [])
+    formats = [number_format(column) for column in layout.columns]
     buffer = io.BytesIO()
-    write_rows(buffer, layout.title, headers, rows)
+    write_rows(buffer, layout.title, headers, rows, formats=formats)
     return buffer.getvalue()
 
 

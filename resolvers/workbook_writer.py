@@ -96,14 +96,24 @@ class RowWriter:
     be appended batch by batch from ``asyncio.to_thread``)."""
 
     def __init__(
-        self, title: str, headers: Sequence[str], widths: Sequence[int] | None = None
+        self,
+        title: str,
+        headers: Sequence[str],
+        widths: Sequence[int] | None = None,
+        formats: Sequence[str | None] | None = None,
     ) -> None:
+        """``formats``: a number format per column (``TEXT_FORMAT`` keeps ID numbers and codes
+        text when a person retypes them), set on the column and on each of its cells."""
         self._book = Workbook(write_only=True)
         self._sheet = self._book.create_sheet(sheet_title(title))
         self._sheet.freeze_panes = "A2"
+        self._formats = list(formats or [])
         for index, header in enumerate(headers):
             width = widths[index] if widths else max(12, _text_width(str(header)) + 4)
-            self._sheet.column_dimensions[get_column_letter(index + 1)].width = width
+            dimension = self._sheet.column_dimensions[get_column_letter(index + 1)]
+            dimension.width = width
+            if index < len(self._formats) and self._formats[index] is not None:
+                dimension.number_format = self._formats[index]
         header_row = []
         for header in headers:
             cell = self._cell(header)
@@ -132,8 +142,19 @@ class RowWriter:
             return self._cell(value)
         return value
 
+    def _formatted(self, value: Any, number_format: str | None) -> Any:
+        if number_format != TEXT_FORMAT or value is None:
+            return self._value(value)
+        cell = self._cell(value if isinstance(value, str) else str(value))
+        cell.number_format = TEXT_FORMAT
+        return cell
+
     def append(self, row: Sequence[Any]) -> None:
-        self._sheet.append([self._value(value) for value in row])
+        if self._formats:
+            formats = self._formats + [None] * (len(row) - len(self._formats))
+            self._sheet.append([self._formatted(v, f) for v, f in zip(row, formats, strict=False)])
+        else:
+            self._sheet.append([self._value(value) for value in row])
         self.rows += 1
 
     def extend(self, rows: Iterable[Sequence[Any]]) -> None:
@@ -150,9 +171,10 @@ def write_rows(
     headers: Sequence[str],
     rows: Iterable[Sequence[Any]],
     widths: Sequence[int] | None = None,
+    formats: Sequence[str | None] | None = None,
 ) -> None:
     """Stream ``rows`` under ``headers`` into a one-sheet .xlsx written to ``target``."""
-    writer = RowWriter(title, headers, widths)
+    writer = RowWriter(title, headers, widths, formats)
     writer.extend(rows)
     writer.save(target)
 
@@ -254,7 +276,8 @@ def _validation(column: Column, values: list[str], options: _Options) -> DataVal
     return None
 
 
-def _number_format(column: Column) -> str | None:
+def number_format(column: Column) -> str | None:
+    """The template's number format of ``column``'s cells."""
     if column.kind == ColumnKind.DATE:
         return DATE_FORMAT
     if column.kind in (ColumnKind.TEXT, ColumnKind.COMPACT_DATE, ColumnKind.MODULES):
@@ -271,10 +294,10 @@ def _data_sheet(sheet: Worksheet, layout: Layout, terms: TermBook, options: _Opt
         header.font = _BOLD_RED if column.required else _BOLD
         header.alignment = Alignment(horizontal="center", vertical="center")
         sheet.column_dimensions[letter].width = column.width
-        number_format = _number_format(column)
-        if number_format is not None:
+        cell_format = number_format(column)
+        if cell_format is not None:
             for row in range(2, last_row + 1):
-                sheet.cell(row, index).number_format = number_format
+                sheet.cell(row, index).number_format = cell_format
         validation = _validation(column, _choices(column, terms), options)
         if validation is not None:
             sheet.add_data_validation(validation)

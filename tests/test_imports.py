@@ -5,10 +5,13 @@ after a crash, and who may import."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from models import (
     AchievementSource,
@@ -29,6 +32,7 @@ from resolvers.import_layouts import (
     COMMUNITY_RESULTS,
     DEPOSITS,
     LEARNER_ACCOUNTS,
+    ColumnKind,
 )
 from resolvers.imports import ImportLimits, run_import
 from tests.achievement_fixtures import AchievementWorld, build_world, messages_to
@@ -161,6 +165,34 @@ async def test_deposit_template_filled_imported_and_refusals_corrected(api, worl
     listed = await api.gql(IMPORT_RECORDS, {"kind": "DEPOSITS", "entry": entry_id}, token)
     assert listed["importRecords"]["totalCount"] == 2
     assert [item["id"] for item in listed["importRecords"]["items"]] == [second["id"], done["id"]]
+
+
+async def test_refused_and_imported_rows_keep_the_templates_text_columns(api, world):
+    """A clerk retypes a refused row's ID number in a spreadsheet: the column is still text,
+    so 18 digits do not turn into 4.3E+17 (nor a code with leading zeros into a number)."""
+    token = world.tokens["main"]
+    template = (await api.client.get("/templates/deposits.xlsx")).content
+    rows = deposit_rows(world)
+    data = filled(template, [rows[0], rows[4]])  # one good row, one bad check digit
+    entry_id = str(world.entry.id)
+    payload = await upload_import(api, token, "DEPOSITS", data, catalogueEntryId=entry_id)
+    await api.services.jobs.drain()
+    done = await record(api, token, payload["record"]["id"])
+    assert (done["importedCount"], done["refusedCount"]) == (1, 1)
+    text_columns = [
+        index for index, column in enumerate(DEPOSITS.columns, 1) if column.kind == ColumnKind.TEXT
+    ]
+    assert len(text_columns) >= 3  # name, ID number, certificate number
+    for data in (
+        await download(api, token, done["refusedRowsUrl"]),
+        await imported_rows(api, token, done["id"]),
+    ):
+        sheet = openpyxl.load_workbook(io.BytesIO(data)).worksheets[0]
+        for index in text_columns:
+            letter = get_column_letter(index)
+            assert sheet.column_dimensions[letter].number_format == "@", letter
+            assert sheet.cell(2, index).number_format == "@", letter
+            assert sheet.cell(2, index).data_type == "s", letter
 
 
 async def test_learner_accounts_import(api, world):
