@@ -11,6 +11,7 @@ from typing import Any
 from resolvers.achievement_details import TermBook
 from resolvers.errors import ErrorCode, Problems
 from resolvers.import_layouts import Column, ColumnKind
+from resolvers.workbook_reader import UncomputedFormula
 
 _DATE_TEXT = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})")
@@ -18,6 +19,7 @@ _MODULE_SPLIT = re.compile(r"[;；\n]")
 _MODULE_PAIR = re.compile(r"(.+?)[:：]\s*([0-9.]+)")
 
 
+UNCOMPUTED_MESSAGE = "公式没有保存计算结果，请在 Excel 中打开后保存（或复制后“粘贴为数值”）再导入"
 _FORMULA_GUARD = ("'=", "'+", "'-", "'@", "'\t", "'\r")
 
 
@@ -70,6 +72,9 @@ def _modules(text: str, column: Column, problems: Problems) -> list[dict[str, An
 def read_cell(column: Column, value: Any, terms: TermBook, problems: Problems) -> Any:
     """The value of one cell for ``column``: text, a date, a term code or choice label, a number
     as text, modules; None when empty or unreadable (the problem is added under the label)."""
+    if isinstance(value, UncomputedFormula):
+        problems.add(column.label, ErrorCode.INVALID, UNCOMPUTED_MESSAGE)
+        return None
     text = as_text(value)
     if not text:
         if column.required:

@@ -49,11 +49,23 @@ CORRUPT = "文件已损坏或不完整，无法作为 Excel 工作簿（.xlsx）
 ENCRYPTED = "工作簿设置了密码保护，请在 Excel 中取消密码后另存为 .xlsx 再上传"
 
 
+class UncomputedFormula(str):
+    """A formula cell saved without its result (a workbook written by a program rather than
+    Excel, or saved with manual calculation): the engine reads it as empty, but the row is
+    not blank, and the registrar is told which cell to fix."""
+
+    __slots__ = ()
+
+
+UNCOMPUTED = UncomputedFormula()
+
+
 @dataclass(frozen=True, slots=True)
 class SheetRow:
     """One non-blank data row. Cells hold what the engine gives: None (empty), str (not
     stripped), int (integral numbers), float, bool, datetime.date or datetime.datetime for
-    date-formatted cells, and datetime.time or timedelta for time-formatted ones."""
+    date-formatted cells, datetime.time or timedelta for time-formatted ones, and
+    ``UNCOMPUTED`` for a formula without a saved result."""
 
     number: int  # 1-based row number in the sheet (header is row 1, so data starts at 2)
     cells: tuple[Any, ...]  # one value per layout column, in layout.columns order
@@ -78,9 +90,10 @@ def read_rows(
     (call it via asyncio.to_thread)."""
     sheet = _checked_sheet(data, max_rows)
     _match_header(sheet.header, layout, others)  # the same refusals as the upload got
+    uncomputed = _uncomputed_formulas(_Package(data), sheet.path) if sheet.formulas else {}
     try:
         with CalamineWorkbook.from_filelike(BytesIO(data)) as workbook:
-            return _engine_rows(workbook, sheet.name, layout, others, max_rows)
+            return _engine_rows(workbook, sheet.name, layout, others, max_rows, uncomputed)
     except CalamineError as error:
         raise _refused(CORRUPT) from error
 
@@ -93,6 +106,8 @@ class _Sheet:
     name: str
     header: dict[int, object]  # row 1: 0-based column -> value
     last_row: int  # 1-based row of the last cell with a value; 0 when there is none
+    path: str  # of the worksheet in the package
+    formulas: bool  # whether any cell holds a formula
 
 
 def _refused(message: str) -> DomainError:
@@ -108,7 +123,7 @@ def _checked_sheet(data: bytes, max_rows: int) -> _Sheet:
         raise _refused("工作表中没有数据")
     _check_bounds(extent, max_rows)
     header = _read_header(package, path, shared_strings)
-    return _Sheet(name, header, extent.last_row)
+    return _Sheet(name, header, extent.last_row, path, extent.formulas)
 
 
 class _Package:
@@ -315,6 +330,7 @@ class _Extent:
     last_column: int = 0  # 1-based
     claimed_rows: int = 0  # by <dimension ref="A1:E100">
     claimed_columns: int = 0
+    formulas: bool = False  # a cell holds a formula (<f>)
 
     def add(self, row: int, column: int) -> None:
         self.last_row = max(self.last_row, row)
@@ -337,6 +353,7 @@ _PREFIXED_CELL = re.compile(rb":c[\s/>]")
 _ANOTHER_R = re.compile(rb"r[\s=]")  # also in values or other names: then the slow path decides
 _ROW_OR_CELL = re.compile(_TAG + rb"(row|c)(?=[\s/>])" + _ATTRIBUTES + rb"\s*(/?)>")
 _DIMENSION = re.compile(_TAG + rb"dimension(?=[\s/>])" + _ATTRIBUTES)
+_FORMULA = re.compile(_TAG + rb"f[\s/>]")
 
 
 def _scan_extent(package: _Package, path: str) -> _Extent:
@@ -352,6 +369,7 @@ def _scan_extent(package: _Package, path: str) -> _Extent:
         if first and (dimension := _DIMENSION.search(piece)) is not None:
             _claim(extent, dimension.group(1))
         first = False
+        extent.formulas = extent.formulas or _FORMULA.search(piece) is not None
         cells = _CELL.findall(piece)
         if (
             len(cells) != len(_UNPREFIXED_CELL.findall(piece))
@@ -382,6 +400,7 @@ def _scan_positions(package: _Package, path: str, claimed: _Extent) -> _Extent:
     row = 0  # 1-based; 0 before the first row
     column = 0  # 1-based, of the previous cell in the row
     for piece in _pieces(package.inflate(path)):
+        extent.formulas = extent.formulas or _FORMULA.search(piece) is not None
         tags = _ROW_OR_CELL.findall(piece)
         if len(tags) != len(_ANY_CELL.findall(piece)) + len(_ANY_ROW.findall(piece)):
             raise _refused(CORRUPT)  # a cell or row tag the engine would not read either
@@ -603,6 +622,42 @@ def _header_value(element: ElementTree.Element, kind: str) -> object:
         return value
 
 
+def _uncomputed_formulas(package: _Package, path: str) -> dict[int, set[int]]:
+    """{1-based row: 1-based columns} of the formula cells saved without a result, found in one
+    streaming parse of the sheet (only run when the scan saw a formula)."""
+    parser: _Parser = ElementTree.XMLPullParser(events=("start", "end"))
+    found: dict[int, set[int]] = {}
+    row = 0
+    column = 0
+    try:
+        for chunk in package.inflate(path):
+            parser.feed(chunk)
+            for event, element in _events(parser):
+                name = _local(element.tag)
+                if event == "start":
+                    if name == "row":
+                        row = _int(element.get("r")) or row + 1
+                        column = 0
+                    continue
+                if name == "row":
+                    element.clear()
+                if name != "c":
+                    continue
+                letters, digits = _split_reference(element.get("r", ""))
+                column = _column_number(letters.encode()) if letters else column + 1
+                # A result is text (t="str", possibly empty: ="" is a blank cell) or a <v>
+                # with a value; a formula with neither was never calculated.
+                children = {_local(item.tag): item for item in element}
+                value = children.get("v")
+                empty = value is None or not value.text
+                if "f" in children and empty and element.get("t") not in ("str", "inlineStr"):
+                    found.setdefault(_int(digits) or row, set()).add(column)
+                element.clear()
+    except ElementTree.ParseError as error:
+        raise _refused(CORRUPT) from error
+    return found
+
+
 # -- header labels -------------------------------------------------------------------------------
 
 
@@ -673,6 +728,7 @@ def _engine_rows(
     layout: Layout,
     others: Sequence[Layout],
     max_rows: int,
+    uncomputed: Mapping[int, set[int]] | None = None,
 ) -> list[SheetRow]:
     sheet = workbook.get_sheet_by_name(name)
     start = sheet.start
@@ -691,6 +747,9 @@ def _engine_rows(
     width = len(positions)
     rows: list[SheetRow] = []
     count = 0
+    if uncomputed:  # the engine's range ends at its last value: formulas may lie beyond it
+        blank_row = [""] * (max((p for _, p in present), default=0) + 1)
+        values = _padded(values, max(uncomputed), blank_row)
     for number, row in enumerate(values, start=2):
         cells: list[Any] = [None] * width
         blank = True
@@ -706,6 +765,11 @@ def _engine_rows(
                 if value.__class__ is float:
                     value = _number(value)
             cells[i] = value
+        for column in uncomputed.get(number, ()) if uncomputed else ():
+            for i, position in present:
+                if first_column + position + 1 == column:
+                    cells[i] = UNCOMPUTED
+                    blank = False
         if blank:
             continue
         count += 1
@@ -716,6 +780,16 @@ def _engine_rows(
     if not rows:
         raise _refused("工作表中只有表头，没有数据行（数据从第 2 行开始填写）")
     return rows
+
+
+def _padded(rows: Iterator[list[Any]], until: int, blank: list[Any]) -> Iterator[list[Any]]:
+    """The data rows (from row 2), then blank ones up to sheet row ``until``."""
+    number = 1
+    for row in rows:
+        number += 1
+        yield row
+    for _ in range(number + 1, until + 1):
+        yield blank
 
 
 def _number(value: float) -> int | float:

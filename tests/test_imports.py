@@ -27,6 +27,7 @@ from models import (
     StoredFile,
 )
 from resolvers.clock import now
+from resolvers.import_cells import UNCOMPUTED_MESSAGE
 from resolvers.import_layouts import (
     COMMUNITY_ACCOUNTS,
     COMMUNITY_RESULTS,
@@ -193,6 +194,30 @@ async def test_refused_and_imported_rows_keep_the_templates_text_columns(api, wo
             assert sheet.column_dimensions[letter].number_format == "@", letter
             assert sheet.cell(2, index).number_format == "@", letter
             assert sheet.cell(2, index).data_type == "s", letter
+
+
+async def test_rows_of_formulas_without_results_are_refused_not_lost(api, world):
+    """A workbook written by a program keeps formulas without their results: every non-blank
+    row is accounted for, refused with the cells to fix named."""
+    token = world.tokens["main"]
+    template = (await api.client.get("/templates/deposits.xlsx")).content
+    good = deposit_rows(world)[0]
+    mixed = ["新学员丙", "=B2", "BJ-010", dt.date(2022, 6, 30)]
+    formulas = ["=A2", "=B2", '="BJ-"&ROW()', "=D2"]  # the last row: only formulas
+    data = filled(template, [good, mixed, formulas])
+    entry_id = str(world.entry.id)
+    payload = await upload_import(api, token, "DEPOSITS", data, catalogueEntryId=entry_id)
+    assert payload["errors"] == []
+    await api.services.jobs.drain()
+    done = await record(api, token, payload["record"]["id"])
+
+    assert (done["totalRows"], done["importedCount"], done["refusedCount"]) == (3, 1, 2)
+    refused = sheet_rows(await download(api, token, done["refusedRowsUrl"]))
+    reasons = [row[-1] for row in refused[1:]]
+    assert reasons[0] == f"身份证号：{UNCOMPUTED_MESSAGE}"
+    labels = ("学员姓名", "身份证号", "个人成果编号", "颁证日期")
+    assert reasons[1] == "；".join(f"{label}：{UNCOMPUTED_MESSAGE}" for label in labels)
+    assert await LearnerAchievement.filter(import_job_id=done["id"]).count() == 1
 
 
 async def test_learner_accounts_import(api, world):

@@ -23,7 +23,13 @@ from resolvers.import_layouts import (
     LEARNER_ACCOUNTS,
     Layout,
 )
-from resolvers.workbook_reader import SheetRow, inspect_workbook, read_rows
+from resolvers.workbook_reader import (
+    UNCOMPUTED,
+    SheetRow,
+    UncomputedFormula,
+    inspect_workbook,
+    read_rows,
+)
 from tests.fixtures.workbooks.make_fixtures import raw_workbook, sheet_xml
 
 FIXTURES = Path(__file__).parent / "fixtures" / "workbooks"
@@ -133,6 +139,73 @@ def test_blank_rows_are_skipped_and_rows_keep_their_sheet_numbers() -> None:
 
     assert [row.number for row in rows] == [2, 5]
     assert rows[1].cells[0] == "李四"
+
+
+def test_formulas_without_a_saved_result_are_rows_not_blanks() -> None:
+    """openpyxl (and any writer that does not calculate) saves formulas with no result; the
+    engine reads them as empty. Such a row is not blank: its cells come as UNCOMPUTED."""
+    data = deposits(
+        ["张三", ID, "C-1", ISSUED],
+        ["=A2", "=B2", '="C-"&2', "=D2"],  # formulas only
+        ["李四", "=B2", "C-3", ISSUED],  # one formula among values
+        [None, None, None, None],
+    )
+
+    rows = read(data)
+
+    assert [row.number for row in rows] == [2, 3, 4]
+    assert rows[1].cells[:4] == (UNCOMPUTED,) * 4
+    assert rows[2].cells[:4] == ("李四", UNCOMPUTED, "C-3", ISSUED)
+    assert all(isinstance(cell, UncomputedFormula) for cell in rows[1].cells[:4])
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        '<c r="B3"><f>B2</f></c>',  # no <v> at all
+        '<c r="B3"><f>B2</f><v></v></c>',
+        '<c r="B3" t="n"><f>B2</f><v/></c>',
+        "<c r='B3' s='1'><f t='shared' si='0'/></c>",  # single quotes: the tag-by-tag scan
+    ],
+)
+def test_uncomputed_formulas_are_found_in_every_shape(cell: str) -> None:
+    rows = read(cells(VALID_ROW + f'<row r="3">{cell}</row>'))
+
+    assert [row.number for row in rows] == [2, 3]
+    assert rows[1].cells[1] is UNCOMPUTED
+
+
+def test_uncomputed_formulas_with_a_namespace_prefix_are_found() -> None:
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    header = "".join(
+        f'<x:c r="{letter}1" t="inlineStr"><x:is><x:t>{text}</x:t></x:is></x:c>'
+        for letter, text in zip("ABCDE", DEPOSITS.headers, strict=True)
+    )
+    sheet = (
+        f'<x:worksheet xmlns:x="{main}"><x:sheetData><x:row r="1">{header}</x:row>'
+        '<x:row r="2"><x:c r="A2"><x:f>1</x:f></x:c><x:c r="C2"><x:f>2</x:f></x:c></x:row>'
+        "</x:sheetData></x:worksheet>"
+    ).encode()
+
+    (row,) = read(raw_workbook({"学员成果": sheet}))
+
+    assert row.cells == (UNCOMPUTED, None, UNCOMPUTED, None, None)
+
+
+def test_formulas_with_results_read_as_their_results() -> None:
+    """Excel saves the result: a number in <v>, text with t="str" (an empty text is blank)."""
+    data = cells(
+        VALID_ROW
+        + '<row r="3"><c r="A3" t="str"><f>A2</f><v>张三</v></c>'
+        + f'<c r="B3" t="str"><f>B2</f><v>{ID}</v></c>'
+        + '<c r="C3" t="str"><f>C2</f><v>C-2</v></c><c r="D3"><f>1</f><v>44774</v></c></row>'
+        + '<row r="4"><c r="A4" t="str"><f>""</f><v></v></c></row>'
+    )
+
+    rows = read(data)
+
+    assert [row.number for row in rows] == [2, 3]
+    assert rows[1].cells[:3] == ("张三", ID, "C-2")
 
 
 def test_strings_come_unstripped() -> None:
