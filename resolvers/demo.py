@@ -260,8 +260,8 @@ async def _authorise_restricted_entries(admin_id: uuid.UUID) -> None:
     """The bank's authorisation (授权) for each restricted subtype a demo institution keeps
     entries of, so every demo institution can deposit its own catalogue."""
     restricted = InstitutionAchievement.filter(subtype__restricted=True)
-    for institution_id, subtype_id in await restricted.distinct().values_list(
-        "institution_id", "subtype_id"
+    for institution_id, subtype_id in set(
+        await restricted.values_list("institution_id", "subtype_id")
     ):
         await SubtypeAuthorisation.get_or_create(
             institution_id=institution_id,
