@@ -34,22 +34,29 @@ _HEADLINES = {
 }
 
 
-async def _answer(request: Request, channel: str) -> Verification | Response:
+_RETRY_AFTER = "60"  # seconds; the verify limit counts per minute
+_REFUSED_HEADERS = {**_HEADERS, "Retry-After": _RETRY_AFTER}
+
+
+class _Refused(Exception):
+    """The verify throttle refused this address; each route answers in its own format."""
+
+
+async def _answer(request: Request, channel: str) -> Verification:
     services: Services = request.app.state.services
     address = client_address(request, services.settings.trusted_proxies)
     try:
         await services.throttle.hit("verify", address)
     except DomainError as error:
-        return JSONResponse(
-            {"error": str(error)}, status_code=429, headers={**_HEADERS, "Retry-After": "60"}
-        )
+        raise _Refused(str(error)) from None
     return await verify(request.path_params["number"], channel, services.verifications)
 
 
 async def verify_json(request: Request) -> Response:
-    answer = await _answer(request, "json")
-    if isinstance(answer, Response):
-        return answer
+    try:
+        answer = await _answer(request, "json")
+    except _Refused as refused:
+        return JSONResponse({"error": str(refused)}, status_code=429, headers=_REFUSED_HEADERS)
     services: Services = request.app.state.services
     body = answer.as_json(services.issuer.verify_url(answer.number))
     status = 404 if answer.status == CertificateStatus.NOT_FOUND else 200
@@ -132,14 +139,30 @@ footer{{color:#57606a;font-size:13px;margin-top:24px}}
 </main></body></html>"""
 
 
+_BUSY_PAGE = f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>学分银行证明验证 · 请稍后再试</title>
+<style>
+body{{margin:0;font:16px/1.6 -apple-system,"PingFang SC","Noto Sans CJK SC",sans-serif;
+background:#f6f8fa;color:#1f2328}}
+main{{max-width:640px;margin:0 auto;padding:16px}}
+.status{{background:#57606a;color:#fff;border-radius:12px;padding:20px;text-align:center}}
+.status h1{{margin:0;font-size:22px}}
+</style></head>
+<body><main>
+<div class="status" data-status="busy"><h1>验证请求过于频繁</h1></div>
+<p>此刻来自您网络的验证请求较多，本次未能查询。请约{_RETRY_AFTER}秒后刷新本页或重新扫码，
+证明本身不受影响。</p>
+</main></body></html>"""
+
+
 async def verify_page(request: Request) -> Response:
-    answer = await _answer(request, "page")
-    if isinstance(answer, Response):
-        return HTMLResponse(
-            "<!doctype html><meta charset='utf-8'><p>请求过于频繁，请稍后再试。</p>",
-            status_code=429,
-            headers=answer.headers,
-        )
+    try:
+        answer = await _answer(request, "page")
+    except _Refused:
+        return HTMLResponse(_BUSY_PAGE, status_code=429, headers=_REFUSED_HEADERS)
     services: Services = request.app.state.services
     body = answer.as_json(services.issuer.verify_url(answer.number))
     status = 404 if answer.status == CertificateStatus.NOT_FOUND else 200

@@ -17,7 +17,7 @@ from tortoise.functions import Count, Max
 
 from models import Certificate, CertificateVerification
 from resolvers.bulk_rows import insert_rows
-from resolvers.certificate_numbers import normalize_number
+from resolvers.certificate_numbers import legacy_number, normalize_number
 from resolvers.certificates import STATUS_LABELS, CertificateStatus, public_subject, status_of
 from resolvers.clock import now
 from resolvers.ids import time_ordered_id
@@ -116,8 +116,10 @@ async def verification_summaries(
 
 async def verify(number_text: str, channel: str, log: VerificationLog) -> Verification:
     """The answer for what someone typed or scanned; a malformed number or a wrong check
-    character is not found without a database lookup."""
-    number = normalize_number(number_text or "")
+    character is not found without a database lookup. A number that fails the check may be one
+    issued under the old check symbol (see ``certificate_numbers``): that one is looked up as
+    printed, and only a certificate issued with exactly that number answers."""
+    number = normalize_number(number_text or "") or legacy_number(number_text or "")
     if number is None:
         return Verification((number_text or "")[:40], CertificateStatus.NOT_FOUND)
     certificate = await Certificate.get_or_none(number=number)
