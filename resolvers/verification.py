@@ -18,8 +18,14 @@ from tortoise.functions import Count, Max
 from models import Certificate, CertificateVerification
 from resolvers.bulk_rows import insert_rows
 from resolvers.certificate_numbers import legacy_number, normalize_number
-from resolvers.certificates import STATUS_LABELS, CertificateStatus, public_subject, status_of
-from resolvers.clock import now
+from resolvers.certificates import (
+    STATUS_LABELS,
+    CertificateStatus,
+    public_subject,
+    status_of,
+    valid_window,
+)
+from resolvers.clock import iso, now
 from resolvers.ids import time_ordered_id
 
 FLUSH_SECONDS = 1.0
@@ -39,10 +45,11 @@ class Verification:
         return STATUS_LABELS[self.status]
 
     def as_json(self, verify_url: str) -> dict[str, Any]:
-        """The public answer, as the JSON endpoint gives it."""
+        """The public answer, as the JSON endpoint gives it; its times are ISO 8601 in UTC."""
         certificate = self.certificate
         if certificate is None:
             return {"number": self.number, "status": self.status, "statusLabel": self.status_label}
+        valid_from, valid_through = valid_window(certificate)
         return {
             "number": certificate.number,
             "status": self.status,
@@ -51,7 +58,9 @@ class Verification:
             "kindLabel": certificate.kind.label,
             "issuedOn": certificate.issued_on.isoformat(),
             "validUntil": certificate.valid_until.isoformat(),
-            "revokedAt": certificate.revoked_at.isoformat() if certificate.revoked_at else None,
+            "validFrom": iso(valid_from),
+            "validThrough": iso(valid_through),
+            "revokedAt": iso(certificate.revoked_at) if certificate.revoked_at else None,
             "revokedReason": certificate.revoked_reason or None,
             "content": public_subject(certificate.snapshot),
             "verifyUrl": verify_url,
