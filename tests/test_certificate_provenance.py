@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 from PIL import Image
 
-from models import Certificate
+from models import AchievementSource, Certificate
 from resolvers import certificate_render as render
 from resolvers.certificate_layouts import ACHIEVEMENTS_TITLE, layout_of
 from resolvers.signing import verify_compact
@@ -51,6 +51,9 @@ async def _three_ways(api, world) -> dict[str, str]:
     stored by an administrator. Returns their ids by provenance."""
     token = world.tokens["learner"]
     deposited = await stored_row(world.learner, world.entry, "DEP-0001")
+    converted = await stored_row(
+        world.learner, world.entry, "RULE-0001", source=AchievementSource.CONVERSION
+    )
     matched = await register(
         api,
         token,
@@ -72,6 +75,7 @@ async def _three_ways(api, world) -> dict[str, str]:
     assert reviewed["achievement"]["status"] == "STORED"
     return {
         "institution_deposit": str(deposited.id),
+        "conversion": str(converted.id),
         "learner_matched": matched["id"],
         "learner_reviewed": hand["achievement"]["id"],
     }
@@ -113,6 +117,9 @@ async def test_every_reader_of_a_mixed_certificate_sees_where_each_item_comes_fr
         deposited = seen["institution_deposit"]
         assert deposited["provenanceLabel"] == "机构存入" and not deposited["selfRegistered"]
         assert world.institution.name in deposited["provenanceNote"]
+        converted = seen["conversion"]
+        assert converted["provenanceLabel"] == "转换获取" and not converted["selfRegistered"]
+        assert "转换规则" in converted["provenanceNote"]
         matched = seen["learner_matched"]
         assert matched["provenanceLabel"] == "学习者自行登记（自动匹配）"
         assert matched["selfRegistered"] and matched["certificateNumber"] == "MADE-UP-123"
@@ -128,8 +135,8 @@ async def test_every_reader_of_a_mixed_certificate_sees_where_each_item_comes_fr
     for claim in VOUCHING:
         assert claim not in page.text
     assert "证明有效：含学习者自行登记的成果" in page.text
-    assert "本证明所列3项成果中有2项由学习者本人登记" in page.text
-    assert page.text.count("data-kind='own'") == 2 and page.text.count("data-kind='vouched'") == 1
+    assert "本证明所列4项成果中有2项由学习者本人登记" in page.text
+    assert page.text.count("data-kind='own'") == 2 and page.text.count("data-kind='vouched'") == 2
     assert "学习者自行登记（自动匹配）" in page.text and "学习者自行登记（管理员审核）" in page.text
     assert page.text.count("颁证机构（学习者填写）") == 2
     assert page.text.count("个人成果编号（学习者填写）") == 2
@@ -143,7 +150,7 @@ async def test_every_reader_of_a_mixed_certificate_sees_where_each_item_comes_fr
     assert "已经通过学分银行校验" not in drawn and ACHIEVEMENTS_TITLE in texts
     assert "来源" in texts and "机构存入" in texts
     assert "学习者自行登记（自动匹配）" in drawn and "学习者自行登记（管理员审核）" in drawn
-    assert "本证明所列3项成果中有2项由学习者自行登记" in drawn
+    assert "本证明所列4项成果中有2项由学习者自行登记" in drawn and "转换获取" in texts
     assert "未经颁证机构存入或确认" in drawn and "颁证机构未存入或确认" in drawn
     assert "学分银行确认" in drawn
     table = layout.tables[0]
@@ -190,9 +197,9 @@ async def test_a_certificate_issued_before_lines_said_so_shows_what_its_source_s
     await certificate.save()
     body = (await api.client.get(f"/api/verify/{proof['number']}")).json()
     labels = sorted(line["provenanceLabel"] for line in body["content"]["achievements"])
-    assert labels == ["学习者自行登记", "学习者自行登记", "机构存入"]
+    assert labels == ["学习者自行登记", "学习者自行登记", "机构存入", "转换获取"]
     page = await api.client.get(f"/verify/{proof['number']}")
-    assert "证明真实有效" not in page.text and "本证明所列3项成果中有2项" in page.text
+    assert "证明真实有效" not in page.text and "本证明所列4项成果中有2项" in page.text
     layout = layout_of(certificate, proof["verifyUrl"], "学分银行")
     assert "有2项由学习者自行登记" in layout.status_note
 
