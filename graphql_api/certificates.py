@@ -17,7 +17,13 @@ from graphql_api.errors import FieldError, mutate
 from graphql_api.permissions import IsAdministrator, IsLearner
 from models import Certificate, CertificateKind, CertificateVerification
 from resolvers import certificate_files, certificates, verification
-from resolvers.certificates import CertificateStatus, Issuer, public_subject, status_of
+from resolvers.certificates import (
+    CertificateStatus,
+    Issuer,
+    public_subject,
+    status_of,
+    valid_window,
+)
 from resolvers.files import FileKind, sign_download
 
 strawberry.enum(CertificateKind, name="CertificateKind", description="证明类型")
@@ -135,10 +141,21 @@ class CertificateCheckType:
     kind_label: str | None = None
     issued_on: dt.date | None = None
     valid_until: dt.date | None = None
+    valid_from: dt.datetime | None = strawberry.field(
+        default=None, description="The first moment it is valid, as its credential says (UTC)."
+    )
+    valid_through: dt.datetime | None = strawberry.field(
+        default=None,
+        description="The last moment it is valid: the end of validUntil in Beijing time, in UTC "
+        "(the credential's validUntil).",
+    )
     revoked_at: dt.datetime | None = None
     revoked_reason: str | None = None
     content: JSON | None = strawberry.field(
-        default=None, description="What it certifies, the holder's name and ID masked."
+        default=None,
+        description="What it certifies, the holder's name and ID masked; each achievement has "
+        "its provenance (institution_deposit, conversion, learner_matched, learner_reviewed, "
+        "learner_registered, ...), provenanceLabel, provenanceNote and selfRegistered.",
     )
     credential: str | None = None
 
@@ -148,6 +165,7 @@ class CertificateCheckType:
         status = CertificateStatus(answer.status)
         if row is None:
             return cls(number=answer.number, status=status, status_label=answer.status_label)
+        valid_from, valid_through = valid_window(row)
         return cls(
             number=row.number,
             status=status,
@@ -156,6 +174,8 @@ class CertificateCheckType:
             kind_label=row.kind.label,
             issued_on=row.issued_on,
             valid_until=row.valid_until,
+            valid_from=shown(valid_from),
+            valid_through=shown(valid_through),
             revoked_at=shown(row.revoked_at),
             revoked_reason=row.revoked_reason or None,
             content=JSON(public_subject(row.snapshot)),

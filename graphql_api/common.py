@@ -1,17 +1,16 @@
-"""Shared GraphQL building blocks: pages, ids, times shown in Asia/Shanghai."""
+"""Shared GraphQL building blocks: pages, ids, times given in UTC."""
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from typing import Generic, TypeVar
-from zoneinfo import ZoneInfo
 
 import strawberry
 
+from resolvers.clock import utc
 from resolvers.errors import DomainError, ErrorCode
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 T = TypeVar("T")
 
 
@@ -24,8 +23,9 @@ class Page(Generic[T]):
 
 
 def shown(moment: dt.datetime | None) -> dt.datetime | None:
-    """A stored UTC time as shown to people: in Asia/Shanghai."""
-    return moment.astimezone(SHANGHAI) if moment is not None else None
+    """A stored time as GraphQL's ``DateTime`` gives it: ISO 8601 in UTC, ``+00:00`` (people
+    read it in Beijing time, which clients show; see README, "Times")."""
+    return utc(moment) if moment is not None else None
 
 
 def parse_id(value: strawberry.ID | str, field: str = "id") -> uuid.UUID:

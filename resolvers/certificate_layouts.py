@@ -8,6 +8,12 @@ from collections.abc import Callable
 from typing import Any
 
 from models import Certificate, CertificateKind
+from resolvers.certificate_provenance import (
+    CHECKED_STATEMENT,
+    legend,
+    provenance_of,
+    self_registered_count,
+)
 from resolvers.certificate_render import (
     MAX_PAGES,
     CertificateLayout,
@@ -23,7 +29,16 @@ _CAPTIONS = {
     CertificateKind.REPORT: "学习成果认证报告在线验证网址",
     CertificateKind.CONVERSION: "学习成果转换证明在线验证网址",
 }
-_ACHIEVEMENT_HEADERS = ["成果名称", "成果类型", "颁证机构", "个人成果编号", "颁证日期", "学分"]
+_ACHIEVEMENT_HEADERS = [
+    "成果名称",
+    "成果类型",
+    "颁证机构",
+    "个人成果编号",
+    "颁证日期",
+    "学分",
+    "来源",
+]
+ACHIEVEMENTS_TITLE = "以下学习成果记录于学分银行，各项成果的来源见“来源”一栏："
 
 
 def _achievement_rows(lines: list[dict[str, Any]]) -> list[list[str]]:
@@ -35,6 +50,7 @@ def _achievement_rows(lines: list[dict[str, Any]]) -> list[list[str]]:
             line["certificateNumber"],
             line["issueDate"],
             line["credits"] or "—",
+            provenance_of(line).label,
         ]
         for line in lines
     ]
@@ -54,7 +70,7 @@ def layout_of(certificate: Certificate, verify_url: str, issuer_name: str) -> Ce
     lines = snapshot["achievements"]
     tables = [
         Table(
-            "以下学习成果，已经通过学分银行校验：",
+            ACHIEVEMENTS_TITLE,
             _ACHIEVEMENT_HEADERS,
             _achievement_rows(lines),
         )
@@ -70,6 +86,12 @@ def layout_of(certificate: Certificate, verify_url: str, issuer_name: str) -> Ce
         )
     elif "totalCredits" in snapshot:
         tables.append(Table("学分合计：", ["学分银行学分"], [[snapshot["totalCredits"]]]))
+    own = self_registered_count(lines)
+    warning = (
+        f"本证明所列{len(lines)}项成果中有{own}项由学习者自行登记，未经颁证机构存入或确认"
+        if own
+        else ""
+    )
     return CertificateLayout(
         title=certificate.kind.label,
         number=certificate.number,
@@ -82,6 +104,8 @@ def layout_of(certificate: Certificate, verify_url: str, issuer_name: str) -> Ce
         issuer=issuer_name,
         issued_on=certificate.issued_on,
         valid_until=certificate.valid_until,
+        status_note=warning,
+        notes=["来源说明：", *legend(lines), CHECKED_STATEMENT, "本证明日期均为北京时间。"],
     )
 
 

@@ -83,7 +83,7 @@ class CertificateOverflow(ValueError):
 
 @dataclass
 class Table:
-    """A table of the page; ``title`` is its lead-in line (以下学习成果，已经通过学分银行校验：)."""
+    """A table of the page; ``title`` is its lead-in line (以下学习成果记录于学分银行……：)."""
 
     title: str
     headers: list[str]
@@ -110,6 +110,7 @@ class CertificateLayout:
     issued_on: date
     valid_until: date
     status_note: str = ""
+    notes: list[str] = field(default_factory=list)  # small print after the tables (来源说明)
 
 
 def chinese_date(day: date) -> str:
@@ -550,6 +551,10 @@ def _plan_body(flow: _Flow, layout: CertificateLayout, scale: float) -> None:
     if layout.rule_code and not layout.tables:
         flow.top += gap
         flow.lines(rule, _BODY_SIZE)
+    if layout.notes:
+        flow.top += gap
+    for note in layout.notes:
+        flow.lines(note, round(_META_SIZE * scale))
 
 
 def _plan_footer(plan: _Plan, layout: CertificateLayout) -> float:

@@ -36,6 +36,7 @@ from resolvers.actors import Actor, require_admin, require_learner
 from resolvers.bulk_rows import insert_rows
 from resolvers.certificate_layouts import check_printable, layout_of
 from resolvers.certificate_numbers import new_number
+from resolvers.certificate_provenance import describe, with_provenance
 from resolvers.clock import SHANGHAI, now, today
 from resolvers.errors import DomainError, ErrorCode, Problems
 from resolvers.ids import time_ordered_id
@@ -44,7 +45,7 @@ from resolvers.messages import notify, to_learner
 from resolvers.pages import paginate
 from resolvers.signing import Signer
 from resolvers.validation import FieldChecker
-from resolvers.verifiable_credentials import build_credential
+from resolvers.verifiable_credentials import build_credential, end_of_day
 
 VALIDITY_CHOICES = (30, 90, 180, 365)
 CONVERSION_VALIDITY_DAYS = 365
@@ -113,8 +114,9 @@ class _Labels:
             dict(await AchievementSubtype.all().values_list("code", "label")),
         )
 
-    def lines(self, rows: Sequence[LearnerAchievement]) -> list[dict[str, Any]]:
-        """The achievements as a certificate lists them."""
+    async def lines(self, rows: Sequence[LearnerAchievement]) -> list[dict[str, Any]]:
+        """The achievements as a certificate lists them, each saying where it comes from."""
+        provenance = await describe(rows)
         return [
             {
                 "name": row.name,
@@ -125,6 +127,7 @@ class _Labels:
                 "issueDate": _plain(row.issue_date),
                 "credits": _plain(row.credits) if row.credits is not None else None,
                 "source": row.source.label,
+                **provenance[row.id],
             }
             for row in rows
         ]
@@ -135,10 +138,12 @@ def _holder(learner: Learner) -> dict[str, str]:
 
 
 def public_subject(snapshot: dict[str, Any]) -> dict[str, Any]:
-    """What a certificate shows anyone: the snapshot with the holder's name and ID masked."""
+    """What a certificate shows anyone: the snapshot with the holder's name and ID masked, and
+    each achievement's provenance (read from its source for certificates issued without it)."""
     holder = snapshot["holder"]
     return {
         **snapshot,
+        "achievements": with_provenance(snapshot["achievements"]),
         "holder": {
             "name": mask_name(holder["name"]),
             "idNumber": mask_id_number(holder["idNumber"]),
@@ -172,6 +177,12 @@ def sign_certificate(
 def _issued_at(issued_on: dt.date) -> dt.datetime:
     """The moment a credential says it was issued: the start of the issue day."""
     return dt.datetime.combine(issued_on, dt.time.min, SHANGHAI)
+
+
+def valid_window(certificate: Certificate) -> tuple[dt.datetime, dt.datetime]:
+    """The first and last moment a certificate is valid, as its credential states them: from
+    the start of its issue day through the end of its last day, Beijing time."""
+    return _issued_at(certificate.issued_on), end_of_day(certificate.valid_until)
 
 
 def _validity(days: int, field: str = "validityDays") -> int:
@@ -242,7 +253,7 @@ async def request_certificate(
     days = _validity(validity_days)
     learner = await Learner.get(id=learner_id)
     rows = await _chosen_achievements(learner_id, kind, achievement_ids)
-    lines = (await _Labels.load()).lines(rows)
+    lines = await (await _Labels.load()).lines(rows)
     snapshot: dict[str, Any] = {"holder": _holder(learner), "achievements": lines}
     if kind == CertificateKind.REPORT:
         credits = sum((row.credits for row in rows if row.credits is not None), Decimal(0))
@@ -315,6 +326,7 @@ async def issue_conversion_certificates(
             held_rows[link["learner_achievement_id"]]
         )
     labels = await _Labels.load()
+    lines = dict(zip(held_rows, await labels.lines(list(held_rows.values())), strict=True))
     rule_ids = {a.rule_id for a in applications}
     targets: dict[uuid.UUID, list[dict[str, Any]]] = {}
     rows = await ConversionRuleTarget.filter(rule_id__in=rule_ids).order_by("sort", "id")
@@ -342,7 +354,7 @@ async def issue_conversion_certificates(
         held = sources.get(application.id, [])
         snapshot = {
             "holder": _holder(learners[application.learner_id]),
-            "achievements": labels.lines(held),
+            "achievements": [lines[row.id] for row in held],
             "rule": {
                 "code": application.rule_code,
                 "targets": targets.get(application.rule_id, []),

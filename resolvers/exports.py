@@ -22,7 +22,6 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from tortoise.expressions import Q
 from tortoise.functions import Count
@@ -52,7 +51,7 @@ from models import (
 from resolvers import audit
 from resolvers.actors import Actor, ActorKind, require_institution
 from resolvers.catalogue import EntryFilter, entries_query
-from resolvers.clock import now
+from resolvers.clock import SHANGHAI, now
 from resolvers.codes import CodePurpose, check_code, consume_code
 from resolvers.conversion_records import ApplicationFilter, RecordScope, institution_query
 from resolvers.errors import DomainError, ErrorCode, Problem, Problems
@@ -62,7 +61,6 @@ from resolvers.learner_achievements import DepositFilter, deposits_query
 from resolvers.storage import Storage
 from resolvers.workbook_writer import RowWriter
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 MAX_ROWS = 100_000
 MAX_SELECTED = 1_000
 BATCH = 1_000
@@ -110,7 +108,7 @@ CATALOGUE = _Sheet(
         ("认定状态", 10),
         ("学分", 8),
         ("获证学员数量", 14),
-        ("入库时间", 20),
+        ("入库时间（北京时间）", 24),
     ),
     ("name", "category_id", "subtype_id", "issuer_name", "recognition_status", "credits"),
     "catalogue_entry.export",
@@ -130,7 +128,7 @@ DEPOSITS = _Sheet(
         ("颁证日期", 12),
         ("成果状态", 10),
         ("学分", 8),
-        ("入库时间", 20),
+        ("入库时间（北京时间）", 24),
     ),
     (
         "name",
@@ -157,7 +155,7 @@ LEARNER_ACCOUNTS = _Sheet(
         ("手机号码", 14),
         ("账户状态", 10),
         ("学银卡号", 20),
-        ("入库时间", 20),
+        ("入库时间（北京时间）", 24),
     ),
     ("name", "id_type", "id_number", "phone", "status", "card_number"),
     "learner.export",
@@ -174,9 +172,9 @@ CONVERSION_APPLICATIONS = _Sheet(
         ("目标成果", 50),
         ("转换发起人", 24),
         ("批次", 36),
-        ("申请时间", 20),
+        ("申请时间（北京时间）", 24),
         ("转换状态", 10),
-        ("审核时间", 20),
+        ("审核时间（北京时间）", 24),
         ("不通过原因", 30),
     ),
     (

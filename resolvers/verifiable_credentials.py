@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from models.certificates import CertificateKind
-from resolvers.clock import SHANGHAI
+from resolvers.clock import SHANGHAI, iso
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 
@@ -18,10 +18,10 @@ CREDENTIAL_TYPES = {
 }
 
 
-def _shanghai(moment: dt.datetime) -> str:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise ValueError("issued_at must carry its time zone")
-    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
+def _stamp(moment: dt.datetime) -> str:
+    """A credential's time: ISO 8601 in UTC to the second, as every machine-readable time of
+    the bank (``resolvers.clock.iso``); a time without zone is refused."""
+    return iso(moment.replace(microsecond=0))
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -43,14 +43,15 @@ def build_credential(
     subject: dict[str, Any],
 ) -> dict[str, Any]:
     """The credential of one certificate: its verify URL as id, the bank as issuer, the validity
-    in Asia/Shanghai time and what it certifies with its report number (报告编号)."""
+    (in UTC: valid through the last second of ``valid_until`` in Beijing) and what it certifies
+    with its report number (报告编号), each achievement saying where it comes from."""
     return {
         "@context": [VC_CONTEXT],
         "id": verify_url,
         "type": ["VerifiableCredential", CREDENTIAL_TYPES[CertificateKind(kind)]],
         "name": kind_label,
         "issuer": {"id": issuer_url, "name": issuer_name},
-        "validFrom": _shanghai(issued_at),
-        "validUntil": end_of_day(valid_until).isoformat(timespec="seconds"),
+        "validFrom": _stamp(issued_at),
+        "validUntil": _stamp(end_of_day(valid_until)),
         "credentialSubject": {**subject, "reportNumber": number},
     }

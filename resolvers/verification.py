@@ -17,9 +17,15 @@ from tortoise.functions import Count, Max
 
 from models import Certificate, CertificateVerification
 from resolvers.bulk_rows import insert_rows
-from resolvers.certificate_numbers import normalize_number
-from resolvers.certificates import STATUS_LABELS, CertificateStatus, public_subject, status_of
-from resolvers.clock import now
+from resolvers.certificate_numbers import legacy_number, normalize_number
+from resolvers.certificates import (
+    STATUS_LABELS,
+    CertificateStatus,
+    public_subject,
+    status_of,
+    valid_window,
+)
+from resolvers.clock import iso, now
 from resolvers.ids import time_ordered_id
 
 FLUSH_SECONDS = 1.0
@@ -39,10 +45,11 @@ class Verification:
         return STATUS_LABELS[self.status]
 
     def as_json(self, verify_url: str) -> dict[str, Any]:
-        """The public answer, as the JSON endpoint gives it."""
+        """The public answer, as the JSON endpoint gives it; its times are ISO 8601 in UTC."""
         certificate = self.certificate
         if certificate is None:
             return {"number": self.number, "status": self.status, "statusLabel": self.status_label}
+        valid_from, valid_through = valid_window(certificate)
         return {
             "number": certificate.number,
             "status": self.status,
@@ -51,7 +58,9 @@ class Verification:
             "kindLabel": certificate.kind.label,
             "issuedOn": certificate.issued_on.isoformat(),
             "validUntil": certificate.valid_until.isoformat(),
-            "revokedAt": certificate.revoked_at.isoformat() if certificate.revoked_at else None,
+            "validFrom": iso(valid_from),
+            "validThrough": iso(valid_through),
+            "revokedAt": iso(certificate.revoked_at) if certificate.revoked_at else None,
             "revokedReason": certificate.revoked_reason or None,
             "content": public_subject(certificate.snapshot),
             "verifyUrl": verify_url,
@@ -116,8 +125,10 @@ async def verification_summaries(
 
 async def verify(number_text: str, channel: str, log: VerificationLog) -> Verification:
     """The answer for what someone typed or scanned; a malformed number or a wrong check
-    character is not found without a database lookup."""
-    number = normalize_number(number_text or "")
+    character is not found without a database lookup. A number that fails the check may be one
+    issued under the old check symbol (see ``certificate_numbers``): that one is looked up as
+    printed, and only a certificate issued with exactly that number answers."""
+    number = normalize_number(number_text or "") or legacy_number(number_text or "")
     if number is None:
         return Verification((number_text or "")[:40], CertificateStatus.NOT_FOUND)
     certificate = await Certificate.get_or_none(number=number)

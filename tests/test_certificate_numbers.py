@@ -1,5 +1,7 @@
-"""Report numbers: 80 random bits, grouped Crockford base32 with a mod-37 check symbol that
-catches every single-character substitution and every adjacent transposition."""
+"""Report numbers: 80 random bits, grouped Crockford base32 with a Damm check character over
+GF(32) that is a letter or digit and catches every single-character substitution and every
+adjacent transposition (the check character's included); numbers issued under the old mod-37
+check symbol still read as printed."""
 
 from __future__ import annotations
 
@@ -12,38 +14,50 @@ from models import Certificate
 from resolvers import certificate_numbers
 from resolvers.certificate_numbers import (
     ALPHABET,
-    CHECK_SYMBOLS,
+    LEGACY_CHECK_SYMBOLS,
+    check_character,
+    legacy_number,
     new_number,
     normalize_number,
 )
 
-SHAPE = re.compile(r"[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}-[0-9A-HJKMNP-TV-Z*~$=U]")
-TYPED = CHECK_SYMBOLS + "ILO"  # every symbol a person may type, aliases included
+SYMBOL = "[0-9A-HJKMNP-TV-Z]"
+SHAPE = re.compile(rf"{SYMBOL}{{4}}(-{SYMBOL}{{4}}){{3}}-{SYMBOL}")
+TYPED = ALPHABET + "ILOU*~$="  # every symbol a person may type: aliases, old check symbols
 _CANONICAL = {"I": "1", "L": "1", "O": "0"}
 
 
-def _number(value: int) -> str:
-    """A number built by hand from its 80-bit value, to check the module against."""
+def _data(value: int) -> str:
     data = ""
-    rest = value
     for _ in range(16):
-        data = ALPHABET[rest % 32] + data
-        rest //= 32
-    groups = [data[i : i + 4] for i in range(0, 16, 4)]
-    return "-".join([*groups, CHECK_SYMBOLS[value % 37]])
+        data = ALPHABET[value % 32] + data
+        value //= 32
+    return data
+
+
+def _grouped(data: str, check: str) -> str:
+    return "-".join([data[i : i + 4] for i in range(0, 16, 4)] + [check])
+
+
+def _legacy(value: int) -> str:
+    """A number as the old scheme printed it: Crockford's mod-37 check symbol."""
+    return _grouped(_data(value), LEGACY_CHECK_SYMBOLS[value % 37])
 
 
 def _numbers(count: int) -> list[str]:
-    """Random numbers, and numbers whose check is each of the five check-only symbols."""
+    """Random numbers, and numbers whose check is each of the 32 characters."""
     numbers = [new_number() for _ in range(count)]
-    for wanted in range(32, 37):
-        value = secrets.randbits(80)
-        numbers.append(_number(value - value % 37 + wanted))
+    wanted = set(ALPHABET)
+    while wanted:
+        number = new_number()
+        if number[-1] in wanted:
+            wanted.discard(number[-1])
+            numbers.append(number)
     return numbers
 
 
 def test_numbers_have_the_grouped_shape_and_fit_the_column():
-    for _ in range(500):
+    for _ in range(2000):
         number = new_number()
         assert SHAPE.fullmatch(number), number
         assert len(number) == 21
@@ -51,11 +65,23 @@ def test_numbers_have_the_grouped_shape_and_fit_the_column():
     assert len(new_number()) <= getattr(column, "max_length", 0) == 32
 
 
-def test_the_check_symbol_is_crockfords_mod_37():
-    assert _number(1).endswith("-1")
-    assert [_number(value)[-1] for value in range(31, 38)] == list("Z*~$=U0")
-    for value in [0, 1, 32, 33, 34, 35, 36, 37, 2**80 - 1]:
-        assert normalize_number(_number(value)) == _number(value)
+def test_the_check_character_is_a_letter_or_digit_and_each_one_occurs():
+    checks = {new_number()[-1] for _ in range(4000)}
+    assert checks == set(ALPHABET)
+    assert not checks & set("*~$=U")
+
+
+def test_the_damm_table_is_a_totally_anti_symmetric_quasigroup_with_zero_diagonal():
+    table = certificate_numbers._TABLE
+    everything = set(range(32))
+    assert all(set(row) == everything for row in table)
+    assert all({row[y] for row in table} == everything for y in range(32))
+    assert all(table[x][x] == 0 for x in range(32))
+    for c in range(32):
+        for x in range(32):
+            for y in range(32):
+                if x != y:
+                    assert table[table[c][x]][y] != table[table[c][y]][x], (c, x, y)
 
 
 def test_numbers_carry_80_random_bits_from_secrets(monkeypatch: pytest.MonkeyPatch):
@@ -66,11 +92,7 @@ def test_numbers_carry_80_random_bits_from_secrets(monkeypatch: pytest.MonkeyPat
         return 2**bits - 1
 
     monkeypatch.setattr(certificate_numbers.secrets, "randbits", randbits)
-    assert (
-        new_number()
-        == _number(2**80 - 1)
-        == "ZZZZ-ZZZZ-ZZZZ-ZZZZ-" + CHECK_SYMBOLS[(2**80 - 1) % 37]
-    )
+    assert new_number() == "ZZZZ-ZZZZ-ZZZZ-ZZZZ-" + check_character("Z" * 16)
     assert asked == [80]
 
 
@@ -90,7 +112,8 @@ def test_typing_is_forgiving():
     value = 0
     for symbol in "K10F9QZ2M0XD4T1A":  # holds 1 and 0, which people type as I, L and O
         value = value * 32 + ALPHABET.index(symbol)
-    number = _number(value)
+    data = _data(value)
+    number = _grouped(data, check_character(data))
     assert number.startswith("K10F-9QZ2-M0XD-4T1A-")
     bare = number.replace("-", "")
     typed = [
@@ -119,8 +142,9 @@ def test_malformed_numbers_are_none():
         "-",
         bare[:-1],
         bare + "0",
-        "U" + bare[1:],  # U is only a check symbol
+        "U" + bare[1:],  # U is no symbol
         "*" + bare[1:],
+        bare[:-1] + "*",
         "К" + bare[1:],  # Cyrillic
         bare[:8] + "_" + bare[8:],
         bare[:8] + "/" + bare[8:],
@@ -130,7 +154,7 @@ def test_malformed_numbers_are_none():
         assert normalize_number(text) is None, text
 
 
-@pytest.mark.parametrize("number", _numbers(60))
+@pytest.mark.parametrize("number", _numbers(300))
 def test_every_single_substitution_is_caught(number: str):
     bare = number.replace("-", "")
     for position, original in enumerate(bare):
@@ -141,10 +165,10 @@ def test_every_single_substitution_is_caught(number: str):
             assert normalize_number(text) is None, (number, text)
 
 
-@pytest.mark.parametrize("number", _numbers(60))
+@pytest.mark.parametrize("number", _numbers(300))
 def test_every_adjacent_transposition_is_caught(number: str):
     bare = number.replace("-", "")
-    for position in range(len(bare) - 1):
+    for position in range(len(bare) - 1):  # the last swap moves the check character
         first, second = bare[position], bare[position + 1]
         if first == second:
             continue
@@ -160,3 +184,43 @@ def test_a_hyphen_typed_in_the_wrong_place_is_no_typo():
     number = new_number()
     moved = number[:3] + "-" + number[3] + number[5:]
     assert normalize_number(moved) == number
+
+
+# -- numbers issued under the old check symbol ---------------------------------------------------
+
+
+def _legacy_numbers() -> list[str]:
+    """Old numbers, one for each of the 37 old check symbols."""
+    numbers = []
+    for wanted in range(37):
+        value = secrets.randbits(80)
+        numbers.append(_legacy(value - value % 37 + wanted))
+    return numbers
+
+
+def test_old_numbers_read_as_printed_and_as_typed():
+    for number in _legacy_numbers():
+        assert legacy_number(number) == number
+        assert legacy_number(number.lower().replace("-", " ")) == number
+        assert legacy_number(number.replace("1", "I").replace("0", "O")) == number
+
+
+def test_old_numbers_whose_punctuation_was_dropped_from_a_link_read_whole():
+    for number in _legacy_numbers():
+        cut = number[:-1]  # "XXXX-XXXX-XXXX-XXXX-": the chat app left the hyphen
+        if number[-1] in "*~$=":
+            assert legacy_number(cut) == number
+            assert legacy_number(cut.rstrip("-")) == number
+        else:
+            assert legacy_number(cut) is None  # a letter or digit is never dropped
+
+
+def test_old_numbers_still_catch_typos():
+    for number in _legacy_numbers():
+        bare = number.replace("-", "")
+        for position, original in enumerate(bare):
+            for typed in TYPED:
+                if _CANONICAL.get(typed, typed) == original:
+                    continue
+                text = bare[:position] + typed + bare[position + 1 :]
+                assert legacy_number(text) is None, (number, text)

@@ -31,7 +31,7 @@ from resolvers.certificate_render import (
 )
 
 URL = "https://creditbank.example.cn/verify/7KQ2-M9XD-4TPA-WB3H-R"
-ACHIEVEMENTS = "以下学习成果，已经通过学分银行校验："
+ACHIEVEMENTS = "以下学习成果记录于学分银行，各项成果的来源见“来源”一栏："
 RULE = "上述成果符合学分银行发布的转换规则："
 
 

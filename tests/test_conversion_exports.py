@@ -61,9 +61,9 @@ HEADERS = [
     "目标成果",
     "转换发起人",
     "批次",
-    "申请时间",
+    "申请时间（北京时间）",
     "转换状态",
-    "审核时间",
+    "审核时间（北京时间）",
     "不通过原因",
 ]
 MAIN_PHONE = phone(1)  # institution 1: issues the source, applies for a batch

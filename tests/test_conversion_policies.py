@@ -175,7 +175,7 @@ async def test_save_then_publish(api, world):
     assert saved["name"] == POLICY_NAME
     assert (saved["status"], saved["statusLabel"]) == ("UNPUBLISHED", "未发布")
     assert saved["publishedAt"] is None
-    assert saved["uploadedAt"].endswith("+08:00")
+    assert saved["uploadedAt"].endswith("+00:00")
     assert saved["fileName"] == FILENAME
     assert saved["file"] == {"id": file_id, "filename": FILENAME}
     assert saved["institution"] == {"id": str(world.institution.id), "name": world.institution.name}
@@ -186,7 +186,7 @@ async def test_save_then_publish(api, world):
 
     published = await _publish(api, token, saved["id"])
     assert (published["status"], published["statusLabel"]) == ("PUBLISHED", "已发布")
-    assert published["publishedAt"].endswith("+08:00")
+    assert published["publishedAt"].endswith("+00:00")
     assert published["fileUrl"] == f"/portal/files/{file_id}"
     assert await _audit(saved["id"]) == ["conversion_policy.create", "conversion_policy.publish"]
 

@@ -279,7 +279,7 @@ async def test_a_draft_gets_the_day_code_and_shows_what_it_converts(api, world, 
     rule = await create(api, token, n2a(entries))
     day = code_day()
     assert rule["code"] == f"{day}0001"
-    assert rule["createdAt"].endswith("+08:00")
+    assert rule["createdAt"].endswith("+00:00")
     assert {k: rule[k] for k in ("ruleType", "ruleTypeLabel", "status", "statusLabel")} == {
         "ruleType": "NON_ACADEMIC_TO_ACADEMIC",
         "ruleTypeLabel": "非学历转学历",
@@ -635,7 +635,7 @@ async def test_publishing_needs_a_published_policy_the_file_and_the_pledge(api, 
     assert payload["errors"] == []
     rule = payload["rule"]
     assert (rule["status"], rule["statusLabel"]) == ("PUBLISHED", "已发布")
-    assert rule["publishedAt"].endswith("+08:00")
+    assert rule["publishedAt"].endswith("+00:00")
     assert rule["file"]["url"] == f"/portal/files/{file_id}"
     assert (await InstitutionUser.get(id=world.main.id)).publishing_pledge_accepted_at
     assert await AuditEntry.filter(action="conversion_rule.publish", object_id=draft["id"]).count()

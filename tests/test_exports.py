@@ -76,7 +76,7 @@ CATALOGUE_HEADERS = [
     "认定状态",
     "学分",
     "获证学员数量",
-    "入库时间",
+    "入库时间（北京时间）",
 ]
 DEPOSIT_HEADERS = [
     "成果名称",
@@ -90,7 +90,7 @@ DEPOSIT_HEADERS = [
     "颁证日期",
     "成果状态",
     "学分",
-    "入库时间",
+    "入库时间（北京时间）",
 ]
 ACCOUNT_HEADERS = [
     "学员姓名",
@@ -99,7 +99,7 @@ ACCOUNT_HEADERS = [
     "手机号码",
     "账户状态",
     "学银卡号",
-    "入库时间",
+    "入库时间（北京时间）",
 ]
 FORMULA_NAME = '=HYPERLINK("http://evil.example","点我")'
 MAIN_PHONE = phone(1)

@@ -18,6 +18,7 @@ from models import (
     InstitutionUserStatus,
     VerificationCode,
 )
+from resolvers.clock import beijing
 from tests import institution_fixtures
 from tests.institution_fixtures import (
     AUDIT_LOG,
@@ -260,7 +261,7 @@ async def test_admin_approves_a_pending_institution(api, admin_token):
 
     assert shown["statusLabel"] == "已通过"
     assert shown["reviewedAt"] is not None
-    assert shown["reviewedAt"].endswith("+08:00")
+    assert shown["reviewedAt"].endswith("+00:00")
     institution = await Institution.get(id=account.id)
     assert institution.status == InstitutionStatus.APPROVED
     assert institution.reviewed_at is not None
@@ -894,11 +895,11 @@ async def test_the_audit_log_shows_the_approval_before_and_after(api, admin_toke
     future = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)).isoformat()
     assert (await call(api, timed, {"since": future}, admin_token))["totalCount"] == 0
     assert (await call(api, timed, {"until": future}, admin_token))["totalCount"] == 4
-    # Times come back in Asia/Shanghai; fed back in, with or without the offset, they select
-    # the same entries.
-    assert entry["at"].endswith("+08:00")
+    # Times come back in UTC; fed back in, or typed as Beijing time without an offset, they
+    # select the same entries.
+    assert entry["at"].endswith("+00:00")
     assert (await call(api, timed, {"since": entry["at"]}, admin_token))["totalCount"] == 2
-    local = entry["at"].removesuffix("+08:00")
+    local = beijing(dt.datetime.fromisoformat(entry["at"])).replace(tzinfo=None).isoformat()
     assert (await call(api, timed, {"since": local}, admin_token))["totalCount"] == 2
     assert (await call(api, timed, {"until": local}, admin_token))["totalCount"] == 2
 

@@ -335,8 +335,8 @@ def test_the_credential_is_a_vc_2_document():
         "type": ["VerifiableCredential", "LearningAchievementConversion"],
         "name": "学习成果转换证明",
         "issuer": {"id": "https://xf.example.cn", "name": "终身教育学分银行"},
-        "validFrom": "2026-11-04T01:30:05+08:00",
-        "validUntil": "2026-12-31T23:59:59+08:00",
+        "validFrom": "2026-11-03T17:30:05+00:00",
+        "validUntil": "2026-12-31T15:59:59+00:00",
         "credentialSubject": {"name": "王*", "reportNumber": "K3F9-7QZ2-M8XD-4TPA-7"},
     }
     assert subject == {"name": "王*"}
