@@ -157,12 +157,13 @@ class Throttle:
         """Seconds before ``account`` (the identifier as typed) may be tried from ``address``;
         0 when it may be now. The same whether or not such an account exists."""
         pair, whole = _login_keys(account, address)
-        pair_failures, pair_wait = await self._count("wait/" + pair)
+        _, pair_wait = await self._count("wait/" + pair)
         if pair_wait > 0:
             return pair_wait
-        account_failures, account_wait = await self._count("wait/" + whole)
+        _, account_wait = await self._count("wait/" + whole)
         if account_wait <= 0:
             return 0.0
+        account_failures, _ = await self._count("fail/" + whole)
         own_failures, _ = await self._count("fail/" + pair)
         if own_failures == 0 and account_failures < FRESH_ADDRESS_CEILING:
             return 0.0
