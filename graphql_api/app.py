@@ -114,7 +114,9 @@ def create_app(
     """The app; ``init_orm=False`` when the caller (a test) has initialised Tortoise already."""
     settings = settings or Settings.from_env()
     storage = storage or LocalFolderStorage(settings.files_dir)
-    limits = ImportLimits(settings.import_max_rows, settings.import_chunk_rows)
+    limits = ImportLimits(
+        settings.import_max_rows, settings.import_chunk_rows, settings.upload_quota
+    )
     services = Services(
         settings=settings,
         sms_sender=sms or sms_sender(settings.sms_sender),

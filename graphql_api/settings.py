@@ -6,10 +6,14 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tortoise.backends.base.config_generator import expand_db_url
+
+if TYPE_CHECKING:
+    from resolvers.files import UploadQuota
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -126,12 +130,20 @@ class Settings:
     job_broker: str = "inprocess"  # or a Redis URL: jobs go to the taskiq worker
     import_max_rows: int = 200_000
     import_chunk_rows: int = 2000
+    upload_daily_files: int = 100  # files one account may upload in a day (Beijing time)
+    upload_daily_mb: int = 200  # and megabytes
     # Where the public verify pages live: the address printed in certificates' QR codes.
     public_base_url: str = "http://127.0.0.1:8000"
 
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def upload_quota(self) -> UploadQuota:
+        from resolvers.files import UploadQuota
+
+        return UploadQuota(self.upload_daily_files, self.upload_daily_mb * 1024 * 1024)
 
     @property
     def tortoise(self) -> dict:
@@ -155,6 +167,8 @@ class Settings:
             job_broker=os.environ.get("JOB_BROKER", "inprocess"),
             import_max_rows=int(os.environ.get("IMPORT_MAX_ROWS", "200000")),
             import_chunk_rows=int(os.environ.get("IMPORT_CHUNK_ROWS", "2000")),
+            upload_daily_files=int(os.environ.get("UPLOAD_DAILY_FILES", "100")),
+            upload_daily_mb=int(os.environ.get("UPLOAD_DAILY_MB", "200")),
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         )
 
