@@ -114,6 +114,16 @@ def _list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _introspection() -> str:
+    value = os.environ.get("INTROSPECTION", "").strip().lower()
+    if value and value not in INTROSPECTION_POLICIES:
+        raise ValueError(f"INTROSPECTION must be one of {', '.join(INTROSPECTION_POLICIES)}")
+    return value
+
+
+INTROSPECTION_POLICIES = ("anonymous", "authenticated", "off")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -132,12 +142,21 @@ class Settings:
     import_chunk_rows: int = 2000
     upload_daily_files: int = 100  # files one account may upload in a day (Beijing time)
     upload_daily_mb: int = 200  # and megabytes
+    # anonymous | authenticated | off; empty: authenticated in production, anonymous elsewhere
+    introspection: str = ""
     # Where the public verify pages live: the address printed in certificates' QR codes.
     public_base_url: str = "http://127.0.0.1:8000"
 
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def introspection_policy(self) -> str:
+        """Who may introspect the schema (INTROSPECTION)."""
+        if self.introspection:
+            return self.introspection
+        return "authenticated" if self.production else "anonymous"
 
     @property
     def upload_quota(self) -> UploadQuota:
@@ -169,6 +188,7 @@ class Settings:
             import_chunk_rows=int(os.environ.get("IMPORT_CHUNK_ROWS", "2000")),
             upload_daily_files=int(os.environ.get("UPLOAD_DAILY_FILES", "100")),
             upload_daily_mb=int(os.environ.get("UPLOAD_DAILY_MB", "200")),
+            introspection=_introspection(),
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         )
 
