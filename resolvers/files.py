@@ -150,7 +150,7 @@ async def _check_quota(actor: Actor, quota: UploadQuota) -> None:
             ErrorCode.RATE_LIMITED, f"今日上传文件已达{quota.files}个的上限，请明天再试", "file"
         )
     sizes = await StoredFile.filter(id__in=list(uploaded)).values_list("size", flat=True)
-    if sum(sizes) > quota.bytes:
+    if sum(int(size) for size in sizes) > quota.bytes:  # type: ignore[call-overload]
         megabytes = quota.bytes // (1024 * 1024)
         raise DomainError.of(
             ErrorCode.RATE_LIMITED, f"今日上传文件已达{megabytes}MB的上限，请明天再试", "file"

@@ -127,7 +127,7 @@ async def test_institution_users_are_throttled_alike_and_a_disabled_user_is_not_
     ]
 
 
-async def test_password_login_serves_any_account_model(db):
+async def test_password_login_serves_any_account_model(db: str) -> None:
     """The shared function takes any model with ``id`` and ``password_hash`` (administrators'
     login uses it too)."""
 
