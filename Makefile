@@ -23,7 +23,7 @@ migrate: install
 
 run: migrate
 	$(PY) -m graphql_api.cli demo
-	$(VENV)/bin/uvicorn --factory graphql_api.app:create_app --host $(HOST) --port $(PORT)
+	$(PY) -m graphql_api.serve --host $(HOST) --port $(PORT)
 
 test: test-sqlite test-postgres
 

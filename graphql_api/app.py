@@ -24,6 +24,7 @@ from graphql_api.context import Context, Services, bearer_token, client_address
 from graphql_api.downloads import download_file
 from graphql_api.portal_files import download_public_file
 from graphql_api.schema import schema
+from graphql_api.security_headers import SecurityHeadersMiddleware
 from graphql_api.settings import Settings
 from graphql_api.templates import download_template
 from graphql_api.verify import verify_json, verify_page
@@ -114,7 +115,9 @@ def create_app(
     """The app; ``init_orm=False`` when the caller (a test) has initialised Tortoise already."""
     settings = settings or Settings.from_env()
     storage = storage or LocalFolderStorage(settings.files_dir)
-    limits = ImportLimits(settings.import_max_rows, settings.import_chunk_rows)
+    limits = ImportLimits(
+        settings.import_max_rows, settings.import_chunk_rows, settings.upload_quota
+    )
     services = Services(
         settings=settings,
         sms_sender=sms or sms_sender(settings.sms_sender),
@@ -146,7 +149,10 @@ def create_app(
                 await services.verifications.close()
                 await _stop(services.jobs)
 
-    middleware = [Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes)]
+    middleware = [
+        Middleware(SecurityHeadersMiddleware),
+        Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes),
+    ]
     if settings.allowed_origins:
         middleware.append(
             Middleware(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import ipaddress
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -56,14 +59,53 @@ class Context:
 Info = _Info[Context, Any]
 
 
-def client_address(request: Request | WebSocket, trusted_proxies: list[str]) -> str:
-    """The caller's address; X-Forwarded-For is believed only from a trusted proxy."""
+def client_address(request: Request | WebSocket, trusted_proxies: Sequence[str]) -> str:
+    """The caller's address, from one source of truth: ``TRUSTED_PROXIES``. The server runs
+    without uvicorn's own proxy-header handling (``python -m graphql_api.serve``), so the peer
+    here is the real TCP peer. Only when that peer is a trusted proxy is X-Forwarded-For read,
+    from the right: each trusted proxy appends the address it saw, so the first address that is
+    not a trusted proxy is the client; what a client wrote further left is not believed."""
     peer = request.client.host if request.client else "unknown"
-    if peer in trusted_proxies:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip()
-    return peer
+    if not trusted_proxies:
+        return peer
+    networks = _networks(tuple(trusted_proxies))
+    if not _trusted(peer, networks):
+        return peer
+    hops = [
+        hop.strip()
+        for value in request.headers.getlist("x-forwarded-for")
+        for hop in value.split(",")
+        if hop.strip()
+    ]
+    address = peer
+    for hop in reversed(hops):
+        address = hop[:64]
+        if not _trusted(address, networks):
+            break
+    return address
+
+
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(trusted_proxies: tuple[str, ...]) -> tuple[_Network, ...]:
+    """``TRUSTED_PROXIES`` entries: addresses or networks (``10.0.0.0/8``); others are ignored."""
+    networks = []
+    for entry in trusted_proxies:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            continue
+    return tuple(networks)
+
+
+def _trusted(address: str, networks: tuple[_Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
 
 
 def bearer_token(request: Request | WebSocket) -> str | None:

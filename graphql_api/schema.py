@@ -38,6 +38,7 @@ from graphql_api.files.mutations import FileMutation
 from graphql_api.imports.schema import ImportMutation, ImportQuery
 from graphql_api.institutions.mutations import InstitutionMutation
 from graphql_api.institutions.queries import InstitutionQuery
+from graphql_api.introspection import IntrospectionPolicy
 from graphql_api.learner_accounts.mutations import LearnerAccountMutation
 from graphql_api.learner_accounts.queries import LearnerAccountQuery
 from graphql_api.messages.schema import MessageMutation, MessageQuery
@@ -116,6 +117,7 @@ def build_schema(*, mask_errors: bool = True, max_depth: int = MAX_DEPTH) -> str
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         lambda: ParserCache(maxsize=DOCUMENT_CACHE_SIZE),
         lambda: AddValidationRules(list(limits)),
+        IntrospectionPolicy,
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
         DomainErrorsShown,
     ]

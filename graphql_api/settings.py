@@ -6,10 +6,14 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tortoise.backends.base.config_generator import expand_db_url
+
+if TYPE_CHECKING:
+    from resolvers.files import UploadQuota
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -110,6 +114,16 @@ def _list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def _introspection() -> str:
+    value = os.environ.get("INTROSPECTION", "").strip().lower()
+    if value and value not in INTROSPECTION_POLICIES:
+        raise ValueError(f"INTROSPECTION must be one of {', '.join(INTROSPECTION_POLICIES)}")
+    return value
+
+
+INTROSPECTION_POLICIES = ("anonymous", "authenticated", "off")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -126,12 +140,29 @@ class Settings:
     job_broker: str = "inprocess"  # or a Redis URL: jobs go to the taskiq worker
     import_max_rows: int = 200_000
     import_chunk_rows: int = 2000
+    upload_daily_files: int = 100  # files one account may upload in a day (Beijing time)
+    upload_daily_mb: int = 200  # and megabytes
+    # anonymous | authenticated | off; empty: authenticated in production, anonymous elsewhere
+    introspection: str = ""
     # Where the public verify pages live: the address printed in certificates' QR codes.
     public_base_url: str = "http://127.0.0.1:8000"
 
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def introspection_policy(self) -> str:
+        """Who may introspect the schema (INTROSPECTION)."""
+        if self.introspection:
+            return self.introspection
+        return "authenticated" if self.production else "anonymous"
+
+    @property
+    def upload_quota(self) -> UploadQuota:
+        from resolvers.files import UploadQuota
+
+        return UploadQuota(self.upload_daily_files, self.upload_daily_mb * 1024 * 1024)
 
     @property
     def tortoise(self) -> dict:
@@ -155,6 +186,9 @@ class Settings:
             job_broker=os.environ.get("JOB_BROKER", "inprocess"),
             import_max_rows=int(os.environ.get("IMPORT_MAX_ROWS", "200000")),
             import_chunk_rows=int(os.environ.get("IMPORT_CHUNK_ROWS", "2000")),
+            upload_daily_files=int(os.environ.get("UPLOAD_DAILY_FILES", "100")),
+            upload_daily_mb=int(os.environ.get("UPLOAD_DAILY_MB", "200")),
+            introspection=_introspection(),
             public_base_url=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"),
         )
 

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from models import FeedbackReply, LearnerAchievement, ProblemFeedback, StoredFile
+from tortoise.transactions import in_transaction
+
+from models import AuditEntry, FeedbackReply, LearnerAchievement, ProblemFeedback, StoredFile
 from resolvers import audit
 from resolvers.actors import Actor, ActorKind, require_authenticated
-from resolvers.clock import now
+from resolvers.clock import day_start, now, today
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.storage import Storage
 
@@ -25,6 +27,15 @@ MAX_FILE_SIZE = 10 * 1024 * 1024
 DOWNLOAD_TTL = 300
 MAX_FILENAME = 200
 _UNSAFE_FILENAME = re.compile(r"[\x00-\x1f\x7f\"\\/]")
+
+
+@dataclass(frozen=True)
+class UploadQuota:
+    """What one account may upload in a day (Beijing time), files and bytes, through every
+    upload path (fileUpload, importStart); ``UPLOAD_DAILY_FILES`` / ``UPLOAD_DAILY_MB``."""
+
+    files: int = 100
+    bytes: int = 200 * 1024 * 1024
 
 
 class FileKind(StrEnum):
@@ -87,9 +98,15 @@ def check_content(data: bytes, kind: FileKind = FileKind.PDF, field: str = "file
 
 
 async def store_upload(
-    actor: Actor, filename: str, data: bytes, storage: Storage, kind: FileKind = FileKind.PDF
+    actor: Actor,
+    filename: str,
+    data: bytes,
+    storage: Storage,
+    kind: FileKind = FileKind.PDF,
+    quota: UploadQuota | None = None,
 ) -> StoredFile:
-    """Keep an uploaded file for the actor who sent it, after checking what it contains."""
+    """Keep an uploaded file for the actor who sent it, after checking what it contains and that
+    the actor's uploads of today stay within ``quota``; nothing is kept otherwise."""
     require_authenticated(actor)
     if actor.id is None:
         raise DomainError.of(ErrorCode.NOT_ALLOWED, "该账户不能上传文件")
@@ -97,8 +114,12 @@ async def store_upload(
     rule = _KINDS[kind]
     file_id = uuid.uuid4()
     key = f"{file_id.hex[:2]}/{file_id.hex}{rule.extension}"
-    await storage.save(key, data)
-    try:
+    async with in_transaction() as connection:
+        if connection.capabilities.dialect == "postgres":
+            # One upload of an account at a time, so that concurrent ones cannot all pass the
+            # quota (SQLite serialises writers: the row written below comes first there).
+            lock = f"creditbank.upload/{actor.kind.value}/{actor.id}"
+            await connection.execute_query("SELECT pg_advisory_xact_lock(hashtext($1))", [lock])
         row = await StoredFile.create(
             id=file_id,
             owner_kind=actor.kind.value,
@@ -111,10 +132,29 @@ async def store_upload(
             storage_key=key,
         )
         await audit.record(actor, "file.upload", row, after=audit.snapshot(row))
-    except BaseException:
-        await storage.delete(key)
-        raise
+        await _check_quota(actor, quota or UploadQuota())
+        await storage.save(key, data)
     return row
+
+
+async def _check_quota(actor: Actor, quota: UploadQuota) -> None:
+    """Today's uploads of the actor, this one included, against the quota."""
+    uploaded = await AuditEntry.filter(
+        action="file.upload",
+        actor_kind=actor.kind.value,
+        actor_id=actor.id,
+        at__gte=day_start(today()),
+    ).values_list("object_id", flat=True)
+    if len(uploaded) > quota.files:
+        raise DomainError.of(
+            ErrorCode.RATE_LIMITED, f"今日上传文件已达{quota.files}个的上限，请明天再试", "file"
+        )
+    sizes = await StoredFile.filter(id__in=list(uploaded)).values_list("size", flat=True)
+    if sum(int(size) for size in sizes) > quota.bytes:  # type: ignore[call-overload]
+        megabytes = quota.bytes // (1024 * 1024)
+        raise DomainError.of(
+            ErrorCode.RATE_LIMITED, f"今日上传文件已达{megabytes}MB的上限，请明天再试", "file"
+        )
 
 
 async def store_generated(

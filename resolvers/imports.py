@@ -18,7 +18,7 @@ import io
 import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tortoise.exceptions import IntegrityError
@@ -41,7 +41,13 @@ from resolvers.actors import Actor, ActorKind, require_institution
 from resolvers.catalogue import usable_subtype
 from resolvers.clock import now
 from resolvers.errors import DomainError, ErrorCode, Problems
-from resolvers.files import MAX_FILE_SIZE, FileKind, store_generated, store_upload
+from resolvers.files import (
+    MAX_FILE_SIZE,
+    FileKind,
+    UploadQuota,
+    store_generated,
+    store_upload,
+)
 from resolvers.import_catalogue import CatalogueRows
 from resolvers.import_deposits import CommunityResultRows, DepositRows
 from resolvers.import_layouts import FIXED_LAYOUTS, Layout, catalogue_layout
@@ -69,6 +75,7 @@ _ANY_ROWS = 10_000_000  # a file already accepted is read again whatever the lim
 class ImportLimits:
     max_rows: int = 200_000
     chunk_rows: int = 2000
+    uploads: UploadQuota = field(default_factory=UploadQuota)  # the workbook counts as an upload
 
 
 @dataclass
@@ -174,7 +181,9 @@ async def start_import(
         return earlier, True
     try:
         async with in_transaction():
-            file = await store_upload(actor, request.filename, request.data, storage, FileKind.XLSX)
+            file = await store_upload(
+                actor, request.filename, request.data, storage, FileKind.XLSX, limits.uploads
+            )
             job = await ImportJob.create(
                 institution_id=institution_id,
                 operator_kind=actor.kind.value,

@@ -22,7 +22,7 @@ from resolvers.actors import Actor, ActorKind, require_admin, require_institutio
 from resolvers.clock import now
 from resolvers.codes import CodePurpose, check_code, consume_code
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.logins import password_login
+from resolvers.logins import LoginAttempt, password_login
 from resolvers.pages import paginate
 from resolvers.passwords import hash_password, verify_password
 from resolvers.validation import FieldChecker
@@ -150,9 +150,10 @@ async def register_institution(
     return institution, user
 
 
-async def login_institution_user(account: str, password: str) -> str:
+async def login_institution_user(attempt: LoginAttempt, password: str) -> str:
     """Log in by login account (登录账号); a main user's credit code in any letter case."""
-    account = account.strip()
+    await attempt.check()  # before the password of a disabled user is compared below
+    account = attempt.account.strip()
     user = await InstitutionUser.get_or_none(username=account)
     if user is None and account.upper() != account:
         user = await InstitutionUser.get_or_none(username=account.upper(), is_main=True)
@@ -160,7 +161,7 @@ async def login_institution_user(account: str, password: str) -> str:
         if await verify_password(user.password_hash, password):
             raise DomainError.of(ErrorCode.DISABLED, "该账号已停用，请联系机构主账号")
         user = None
-    return await password_login(user, password, SubjectKind.INSTITUTION_USER)
+    return await password_login(user, password, SubjectKind.INSTITUTION_USER, attempt)
 
 
 async def update_institution(actor: Actor, info: InstitutionInfo) -> Institution:

@@ -16,8 +16,9 @@ from resolvers.cards import new_card_number
 from resolvers.clock import now
 from resolvers.codes import CodePurpose, check_code, consume_code
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.logins import password_login
+from resolvers.logins import LoginAttempt, password_login
 from resolvers.passwords import hash_password
+from resolvers.sessions import issue_session
 from resolvers.validation import FieldChecker, normalize_id_number
 
 _PHONE_LIKE = re.compile(r"1\d{10}")
@@ -106,7 +107,7 @@ async def register_learner(data: LearnerRegistration) -> tuple[Learner, str]:
             await audit.record(actor, action, learner, before=before, after=audit.snapshot(learner))
     except IntegrityError:
         raise DomainError.of(ErrorCode.CONFLICT, "该手机号或证件号码已注册", "idNumber") from None
-    token = await login_learner(phone, data.password)
+    token, _ = await issue_session(SubjectKind.LEARNER, learner.id)
     return learner, token
 
 
@@ -121,10 +122,11 @@ async def find_learner_for_login(account: str) -> Learner | None:
     ).first()
 
 
-async def login_learner(account: str, password: str) -> str:
+async def login_learner(attempt: LoginAttempt, password: str) -> str:
     """Log in by ID number or phone (身份证号、手机号均可登录)."""
-    learner = await find_learner_for_login(account)
-    return await password_login(learner, password, SubjectKind.LEARNER)
+    await attempt.check()
+    learner = await find_learner_for_login(attempt.account)
+    return await password_login(learner, password, SubjectKind.LEARNER, attempt)
 
 
 async def update_profile(actor: Actor, profile: LearnerProfile) -> Learner:

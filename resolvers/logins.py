@@ -1,46 +1,60 @@
-"""Password login with lockout after repeated failures, shared by every kind of account."""
+"""Password login with throttling of failures, shared by every kind of account.
+
+Not a lock (a stranger who knows an ID number could lock its owner out): failures are counted per
+account identifier as typed and address, and per identifier from every address, and each count
+past its allowance makes the next attempt wait longer (resolvers/throttle.py). The answer is the
+same whether or not the account exists, and an unknown identifier is throttled alike."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from tortoise.expressions import F
+import math
+from dataclasses import dataclass
+from typing import Any
 
 from models import SubjectKind
-from resolvers.clock import now
 from resolvers.errors import DomainError, ErrorCode
 from resolvers.passwords import verify_password
 from resolvers.sessions import issue_session
-
-MAX_FAILED_LOGINS = 5
-LOCK_DURATION = dt.timedelta(minutes=15)
+from resolvers.throttle import Throttle
 
 
-def _bad_credentials() -> DomainError:
-    return DomainError.of(ErrorCode.INVALID_CREDENTIALS, "账号或密码错误")
+@dataclass(frozen=True)
+class LoginAttempt:
+    """Who is trying which account: the identifier as typed and the caller's address."""
+
+    throttle: Throttle
+    account: str
+    address: str
+
+    async def check(self) -> None:
+        """Refuse the attempt while its identifier waits after failures, before any password is
+        compared."""
+        wait = await self.throttle.login_wait(self.account, self.address)
+        if wait > 0:
+            raise DomainError.of(
+                ErrorCode.RATE_LIMITED, f"登录失败次数过多，请{_shown_wait(wait)}后再试"
+            )
+
+    async def failed(self) -> DomainError:
+        await self.throttle.login_failed(self.account, self.address)
+        return DomainError.of(ErrorCode.INVALID_CREDENTIALS, "账号或密码错误")
 
 
-async def password_login(account, password: str, kind: SubjectKind) -> str:
-    """Check ``password`` for ``account`` (a model with password_hash, failed_logins and
-    locked_until, or None when no account matched) and open a session."""
-    if account is None:
-        await verify_password(None, password)
-        raise _bad_credentials()
-    stamp = now()
-    if account.locked_until is not None and account.locked_until > stamp:
-        minutes = int((account.locked_until - stamp).total_seconds() // 60) + 1
-        raise DomainError.of(
-            ErrorCode.LOCKED, f"密码错误次数过多，账号已锁定，请{minutes}分钟后再试"
-        )
-    if not await verify_password(account.password_hash, password):
-        # Count in the database, not from the row read above, so concurrent guesses all count.
-        model = type(account)
-        await model.filter(id=account.id).update(failed_logins=F("failed_logins") + 1)
-        await model.filter(id=account.id, failed_logins__gte=MAX_FAILED_LOGINS).update(
-            failed_logins=0, locked_until=stamp + LOCK_DURATION
-        )
-        raise _bad_credentials()
-    if account.failed_logins or account.locked_until:
-        await type(account).filter(id=account.id).update(failed_logins=0, locked_until=None)
+def _shown_wait(seconds: float) -> str:
+    if seconds < 60:
+        return f"{max(1, math.ceil(seconds))}秒"
+    return f"{math.ceil(seconds / 60)}分钟"
+
+
+async def password_login(
+    account: Any, password: str, kind: SubjectKind, attempt: LoginAttempt
+) -> str:
+    """Check ``password`` for ``account`` (any model with ``id`` and ``password_hash``, or None
+    when no account matched the identifier) and open a session of ``kind``."""
+    await attempt.check()
+    stored_hash = account.password_hash if account is not None else None
+    if not await verify_password(stored_hash, password) or account is None:
+        raise await attempt.failed()
+    await attempt.throttle.login_succeeded(attempt.account, attempt.address)
     token, _ = await issue_session(kind, account.id)
     return token

@@ -17,6 +17,7 @@ from resolvers.actors import ActorKind
 from resolvers.codes import CodePurpose as _CodePurpose
 from resolvers.codes import send_code
 from resolvers.errors import DomainError, ErrorCode
+from resolvers.logins import LoginAttempt
 from resolvers.masking import mask_phone
 from resolvers.sessions import revoke_session
 
@@ -174,8 +175,12 @@ class AccountMutation:
     @strawberry.mutation(description="Anyone: a learner logs in with ID number or phone.")
     async def learner_login(self, info: Info, input: LoginInput) -> LoginPayload:
         try:
-            await info.context.services.throttle.hit("login", info.context.client_address)
-            token = await learners.login_learner(input.account, input.password)
+            ctx = info.context
+            await ctx.services.throttle.hit("login", ctx.client_address)
+            token = await learners.login_learner(
+                LoginAttempt(ctx.services.throttle, input.account, ctx.client_address),
+                input.password,
+            )
         except DomainError as error:
             return LoginPayload(errors=field_errors(error))
         return LoginPayload(errors=[], token=token)

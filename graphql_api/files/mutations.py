@@ -33,8 +33,13 @@ class FileMutation:
         filename = getattr(file, "filename", None) or ""
         data = await file.read(MAX_FILE_SIZE + 1)
         try:
+            services = info.context.services
             row = await store_upload(
-                info.context.actor, filename, data, info.context.services.storage
+                info.context.actor,
+                filename,
+                data,
+                services.storage,
+                quota=services.settings.upload_quota,
             )
         except DomainError as error:
             return FileUploadPayload(errors=field_errors(error))

@@ -14,6 +14,7 @@ from graphql_api.permissions import IsAdministrator, IsInstitutionUser
 from models import InstitutionUserStatus
 from resolvers import api_tokens, institution_users, institutions
 from resolvers.errors import DomainError
+from resolvers.logins import LoginAttempt
 
 
 @strawberry.input(description="注册人信息 with the login phone, password and SMS code.")
@@ -170,8 +171,12 @@ class InstitutionMutation:
     @strawberry.mutation(description="Anyone: an institution user logs in with the login account.")
     async def institution_login(self, info: Info, input: LoginInput) -> LoginPayload:
         try:
-            await info.context.services.throttle.hit("login", info.context.client_address)
-            token = await institutions.login_institution_user(input.account, input.password)
+            ctx = info.context
+            await ctx.services.throttle.hit("login", ctx.client_address)
+            token = await institutions.login_institution_user(
+                LoginAttempt(ctx.services.throttle, input.account, ctx.client_address),
+                input.password,
+            )
         except DomainError as error:
             return LoginPayload(errors=field_errors(error))
         return LoginPayload(errors=[], token=token)
