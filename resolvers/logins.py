@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 
 from tortoise.expressions import F
 
@@ -20,9 +21,16 @@ def _bad_credentials() -> DomainError:
     return DomainError.of(ErrorCode.INVALID_CREDENTIALS, "账号或密码错误")
 
 
-async def password_login(account, password: str, kind: SubjectKind) -> str:
+async def password_login(
+    account,
+    password: str,
+    kind: SubjectKind,
+    second_factor: Callable[[], Awaitable[bool]] | None = None,
+) -> str:
     """Check ``password`` for ``account`` (a model with password_hash, failed_logins and
-    locked_until, or None when no account matched) and open a session."""
+    locked_until, or None when no account matched) and open a session. ``second_factor`` (an
+    administrator's TOTP code) is checked, and spent, only once the password matched; when it
+    fails, the attempt counts and is answered as a wrong password."""
     if account is None:
         await verify_password(None, password)
         raise _bad_credentials()
@@ -32,7 +40,9 @@ async def password_login(account, password: str, kind: SubjectKind) -> str:
         raise DomainError.of(
             ErrorCode.LOCKED, f"密码错误次数过多，账号已锁定，请{minutes}分钟后再试"
         )
-    if not await verify_password(account.password_hash, password):
+    if not await verify_password(account.password_hash, password) or (
+        second_factor is not None and not await second_factor()
+    ):
         # Count in the database, not from the row read above, so concurrent guesses all count.
         model = type(account)
         await model.filter(id=account.id).update(failed_logins=F("failed_logins") + 1)
