@@ -127,6 +127,7 @@ async def demo(settings: Settings) -> None:
     print(f"GraphiQL:            http://127.0.0.1:{port}/graphql")
     print(f"Administrator token: {token}")
     print('  (in GraphiQL, Headers: {"Authorization": "Bearer <token>"})')
+    print(f"  password + TOTP login: python -m graphql_api.cli admin-setup --username {DEMO_ADMIN}")
     print("Institutions (institutionLogin account / password):")
     for line in logins["institutions"]:
         print(f"  {line}")
