@@ -109,7 +109,11 @@ async def login_administrator(
     wrong, stale or spent code and an unknown username get the same answer; a wrong code after
     the right password counts as a failed login like a wrong password."""
     typed = username.strip()
-    admin = await Administrator.get_or_none(username=typed) if len(typed) <= 30 else None
+    checker = FieldChecker()
+    checker.username("username", typed)
+    # Only a well-formed login account is looked up: anything else (too long, NUL characters,
+    # lone surrogates…) matches no administrator and is answered like an unknown one.
+    admin = None if checker.problems.items else await Administrator.get_or_none(username=typed)
     box = totp.SecretBox(secret_key)
 
     async def fresh_code() -> bool:
@@ -148,7 +152,8 @@ async def _record_login(
         actor = Actor(ActorKind.ANONYMOUS, label=address)
         codes = [problem.code.value for problem in error.problems] if error else []
         action = "administrator.login_failed"
-        after = {"username": typed[:60], "address": address, "codes": codes}
+        shown = typed[:60].encode("utf-8", "backslashreplace").decode().replace("\x00", "\\x00")
+        after = {"username": shown, "address": address, "codes": codes}
     await AuditEntry.create(
         actor_kind=actor.kind.value,
         actor_id=actor.id,

@@ -62,10 +62,16 @@ def _code(otp: pyotp.TOTP, steps: int = 0) -> str:
 
 
 async def _login(api: Api, code: str, username: str = "ops_admin", password: str = PASSWORD):
-    data = await api.gql(
-        LOGIN, {"input": {"username": username, "password": password, "code": code}}
+    # Sent as ASCII JSON, as browsers do, so that a lone surrogate travels as ``\\ud800``.
+    variables = {"input": {"username": username, "password": password, "code": code}}
+    response = await api.client.post(
+        "/graphql",
+        content=json.dumps({"query": LOGIN, "variables": variables}),
+        headers={"Content-Type": "application/json"},
     )
-    return data["adminLogin"]
+    body = response.json()
+    assert response.status_code == 200 and not body.get("errors"), body
+    return body["data"]["adminLogin"]
 
 
 async def _is_admin(api: Api, token: str) -> bool:
@@ -103,6 +109,9 @@ async def test_set_up_from_the_command_line_then_log_in_and_work(api: Api):
         "empty code",
         "unknown username",
         "overlong username",
+        "username with NUL",
+        "username with a lone surrogate",
+        "username in other letter case",
         "administrator never set up",
         "secret sealed under another SECRET_KEY",
     ],
@@ -132,6 +141,12 @@ async def test_every_wrong_answer_is_the_same(api: Api, case: str):
         username = "nobody_here"
     elif case == "overlong username":
         username = "x" * 200
+    elif case == "username with NUL":
+        username = "ops_admin\x00"
+    elif case == "username with a lone surrogate":
+        username = "ops_\ud800admin"
+    elif case == "username in other letter case":
+        username = "OPS_ADMIN"
     elif case == "administrator never set up":
         await create_administrator("cli_only", "脚本管理员")
         username = "cli_only"
@@ -140,6 +155,8 @@ async def test_every_wrong_answer_is_the_same(api: Api, case: str):
         username = "other_key"
     result = await _login(api, code, username, password)
     assert result == {"token": None, "errors": WRONG}
+    failed = await AuditEntry.filter(action="administrator.login_failed").order_by("-at").first()
+    assert failed is not None and (failed.after or {})["codes"] == ["invalid_credentials"]
 
 
 async def test_codes_of_the_neighbouring_steps_are_accepted_once_each_in_order(api: Api):
