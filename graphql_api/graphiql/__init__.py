@@ -45,7 +45,11 @@ class Asset:
     body: bytes
     gzipped: bytes
     media_type: str
-    etag: str
+    digest: str
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.digest}"'
 
 
 @cache
@@ -55,7 +59,7 @@ def _asset(name: str) -> Asset | None:
         return None
     body = (STATIC_DIR / name).read_bytes()
     digest = hashlib.sha256(body).hexdigest()[:16]
-    return Asset(body, gzip.compress(body, 9, mtime=0), _TYPES[Path(name).suffix], f'"{digest}"')
+    return Asset(body, gzip.compress(body, 9, mtime=0), _TYPES[Path(name).suffix], digest)
 
 
 def asset_url(request: Request, name: str) -> str:
@@ -63,7 +67,7 @@ def asset_url(request: Request, name: str) -> str:
     asset = _asset(name)
     assert asset is not None, name
     root = request.scope.get("root_path", "")
-    return f"{root}{STATIC_PATH}/{name}?v={asset.etag.strip(chr(34))}"
+    return f"{root}{STATIC_PATH}/{name}?v={asset.digest}"
 
 
 async def graphiql_asset(request: Request) -> Response:
