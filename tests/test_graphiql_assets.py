@@ -4,6 +4,7 @@ caching."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import hashlib
 import re
@@ -143,7 +144,7 @@ async def test_the_vendored_files_are_the_pinned_ones():
 
 
 async def test_without_graphiql_neither_page_nor_assets(db, settings: Settings):
-    app = create_app(Settings(**{**settings.__dict__, "graphiql": False}), init_orm=False)
+    app = create_app(dataclasses.replace(settings, graphiql=False), init_orm=False)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         page = await client.get("/graphql", headers=HTML)
