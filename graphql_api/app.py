@@ -22,6 +22,7 @@ from tortoise.contrib.starlette import RegisterTortoise
 from graphql_api.body_limit import BodyLimitMiddleware
 from graphql_api.context import Context, Services, bearer_token, client_address
 from graphql_api.downloads import download_file
+from graphql_api.graphiql import graphiql_page, graphiql_routes
 from graphql_api.portal_files import download_public_file
 from graphql_api.schema import schema
 from graphql_api.security_headers import SecurityHeadersMiddleware
@@ -52,6 +53,10 @@ class CreditBankGraphQL(GraphQL[Context, None]):
             multipart_uploads_enabled=True,
         )
         self.services = services
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Our GraphiQL page, with its assets served here, not from a CDN."""
+        return graphiql_page(request)
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket | None = None
@@ -174,6 +179,7 @@ def create_app(
             Route("/portal/files/{id:uuid}", download_public_file, methods=["GET"]),
             Route("/templates/{kind}.xlsx", download_template, methods=["GET"]),
             Route("/.well-known/jwks.json", jwks, methods=["GET"]),
+            *(graphiql_routes() if settings.graphiql else []),
         ],
         middleware=middleware,
         lifespan=lifespan,

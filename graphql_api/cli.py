@@ -1,15 +1,17 @@
-"""Command line: ``python -m graphql_api.cli migrate | create-admin | demo | run-imports |
-schema``."""
+"""Command line: ``python -m graphql_api.cli migrate | create-admin | admin-setup | admin-reset |
+demo | run-imports | schema``."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import contextlib
+import getpass
 import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TextIO
 
 from tortoise import Tortoise
 from tortoise.migrations.api.migrate import migrate as tortoise_migrate
@@ -55,6 +57,62 @@ async def create_admin(settings: Settings, username: str, name: str) -> None:
     print(token)
 
 
+async def set_up_admin(
+    secret_key: str,
+    username: str,
+    password: str,
+    *,
+    name: str | None = None,
+    reset: bool = False,
+    qr: bool = True,
+    out: TextIO = sys.stdout,
+) -> str:
+    """Set up or reset an administrator's password and TOTP; print the authenticator's URI
+    (and a QR code of it) once. Returns the URI."""
+    from resolvers.admins import set_credentials
+
+    credentials = await set_credentials(
+        username, password, secret_key=secret_key, name=name, reset=reset
+    )
+    uri = credentials.provisioning_uri
+    done = "重置" if reset else "设置"
+    print(f"管理员 {credentials.admin.username}：已{done}密码和动态口令 (TOTP)。", file=out)
+    if reset:
+        print("原来的动态口令和该管理员的所有会话（含命令行令牌）已失效。", file=out)
+    print("用身份验证器应用扫描下面的二维码，或输入此地址（只显示这一次）：", file=out)
+    print(uri, file=out)
+    if qr:
+        import qrcode
+
+        code = qrcode.QRCode(border=2)
+        code.add_data(uri)
+        code.print_ascii(out=out, invert=True)
+    print("登录：GraphiQL 中 adminLogin(input: {username, password, code})", file=out)
+    return uri
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("新密码（8-16位，含字母和数字）: ")
+    if getpass.getpass("再输入一次: ") != first:
+        raise SystemExit("两次输入的密码不一致")
+    return first
+
+
+async def admin_credentials(settings: Settings, args: argparse.Namespace, reset: bool) -> None:
+    password = _read_password(args.password_stdin)
+    async with orm(settings):
+        await set_up_admin(
+            settings.secret_key,
+            args.username,
+            password,
+            name=getattr(args, "name", None),
+            reset=reset,
+            qr=not args.no_qr,
+        )
+
+
 async def demo(settings: Settings) -> None:
     from models import Administrator
     from resolvers.admins import issue_admin_token
@@ -69,6 +127,7 @@ async def demo(settings: Settings) -> None:
     print(f"GraphiQL:            http://127.0.0.1:{port}/graphql")
     print(f"Administrator token: {token}")
     print('  (in GraphiQL, Headers: {"Authorization": "Bearer <token>"})')
+    print(f"  password + TOTP login: python -m graphql_api.cli admin-setup --username {DEMO_ADMIN}")
     print("Institutions (institutionLogin account / password):")
     for line in logins["institutions"]:
         print(f"  {line}")
@@ -118,6 +177,18 @@ def main(argv: list[str] | None = None) -> int:
     admin = commands.add_parser("create-admin", help="create an administrator, print a token")
     admin.add_argument("--username", required=True)
     admin.add_argument("--name", default="学分银行管理员")
+    for command, text in (
+        ("admin-setup", "set an administrator's password and TOTP (creating it when missing)"),
+        ("admin-reset", "replace an administrator's password and TOTP, ending its sessions"),
+    ):
+        credentials = commands.add_parser(command, help=text)
+        credentials.add_argument("--username", required=True)
+        if command == "admin-setup":
+            credentials.add_argument("--name", default=None, help="for a new administrator")
+        credentials.add_argument(
+            "--password-stdin", action="store_true", help="read the password from standard input"
+        )
+        credentials.add_argument("--no-qr", action="store_true", help="print no QR code")
     commands.add_parser("demo", help="load demo data (idempotent) and print the demo logins")
     imports = commands.add_parser(
         "run-imports", help="run import jobs now (the given ids, or all unfinished ones)"
@@ -145,6 +216,15 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(migrate(settings))
     elif args.command == "create-admin":
         asyncio.run(create_admin(settings, args.username, args.name))
+    elif args.command in ("admin-setup", "admin-reset"):
+        from resolvers.errors import DomainError
+
+        try:
+            asyncio.run(admin_credentials(settings, args, reset=args.command == "admin-reset"))
+        except DomainError as error:
+            for problem in error.problems:
+                print(f"{problem.field or ''}: {problem.message}", file=sys.stderr)
+            return 1
     elif args.command == "demo":
         asyncio.run(demo(settings))
     elif args.command == "run-imports":

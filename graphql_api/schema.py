@@ -16,6 +16,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
+from graphql_api.accounts.admin_login import AdminLoginMutation
 from graphql_api.accounts.mutations import AccountMutation
 from graphql_api.accounts.queries import AccountQuery
 from graphql_api.achievements.mutations import AchievementMutation
@@ -92,6 +93,7 @@ class Mutation(
     ConversionRuleMutation,
     ConversionApplicationMutation,
     CertificateMutation,
+    AdminLoginMutation,
 ):
     pass
 

@@ -11,14 +11,13 @@ PAGE_POLICY = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-# GraphiQL's page as Strawberry serves it: inline scripts and styles, its assets pinned (with
-# integrity hashes) on unpkg.com, queries and subscriptions to this server. Drop unpkg.com and
-# the inline sources here once the console's assets are served from this server.
+# The GraphiQL console (graphql_api/graphiql): its own scripts and styles served by this server
+# (GraphiQL sets some styles inline), the fonts and icons its stylesheet embeds as data: URLs, and
+# the endpoint itself (WebSockets included, for subscriptions). No other origin, no inline script.
 GRAPHIQL_POLICY = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://unpkg.com; "
-    "style-src 'self' 'unsafe-inline' https://unpkg.com; img-src 'self' data:; "
-    "font-src 'self' data: https://unpkg.com; connect-src 'self'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:; img-src 'self' data:; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
 GRAPHIQL_PATHS = {"/graphql"}
 EVERY_RESPONSE = {

@@ -13,7 +13,7 @@ from tortoise.models import Model
 from models import AuditEntry
 from resolvers.actors import Actor
 
-_SECRET_FIELDS = {"password_hash", "token_hash", "code_hash", "wechat_openid"}
+_SECRET_FIELDS = {"password_hash", "token_hash", "code_hash", "wechat_openid", "totp_secret"}
 
 
 def _plain(value: Any) -> Any:

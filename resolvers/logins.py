@@ -8,6 +8,7 @@ same whether or not the account exists, and an unknown identifier is throttled a
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,13 +48,21 @@ def _shown_wait(seconds: float) -> str:
 
 
 async def password_login(
-    account: Any, password: str, kind: SubjectKind, attempt: LoginAttempt
+    account: Any,
+    password: str,
+    kind: SubjectKind,
+    attempt: LoginAttempt,
+    second_factor: Callable[[], Awaitable[bool]] | None = None,
 ) -> str:
     """Check ``password`` for ``account`` (any model with ``id`` and ``password_hash``, or None
-    when no account matched the identifier) and open a session of ``kind``."""
+    when no account matched the identifier) and open a session of ``kind``. ``second_factor``
+    (an administrator's TOTP code) is checked, and spent, only once the password matched; when
+    it fails, the attempt counts and is answered as a wrong password."""
     await attempt.check()
     stored_hash = account.password_hash if account is not None else None
     if not await verify_password(stored_hash, password) or account is None:
+        raise await attempt.failed()
+    if second_factor is not None and not await second_factor():
         raise await attempt.failed()
     await attempt.throttle.login_succeeded(attempt.account, attempt.address)
     token, _ = await issue_session(kind, account.id)

@@ -221,7 +221,7 @@ class Throttle:
 def _login_keys(account: str, address: str) -> tuple[str, str]:
     """Keys for (account, address) and for the account; identifiers are hashed, not stored,
     and compared trimmed and in one letter case so that variants share their count."""
-    typed = account.strip().upper().encode()
+    typed = account.strip().upper().encode("utf-8", "surrogatepass")
     whole = "login/" + hashlib.sha256(typed).hexdigest()[:32]
     return f"{whole}/{address}", whole
 

@@ -1,0 +1,44 @@
+"""The administrator's login (管理员登录): password and a TOTP code, for working in GraphiQL."""
+
+from __future__ import annotations
+
+import strawberry
+
+from graphql_api.accounts.mutations import LoginPayload
+from graphql_api.context import Info
+from graphql_api.errors import field_errors
+from resolvers import admins
+from resolvers.errors import DomainError
+from resolvers.logins import LoginAttempt
+
+
+@strawberry.input(description="管理员登录: login account, password and the authenticator's code.")
+class AdminLoginInput:
+    username: str
+    password: str
+    code: str = strawberry.field(
+        description="The 6-digit code the authenticator app shows now (TOTP); each code is "
+        "accepted once."
+    )
+
+
+@strawberry.type
+class AdminLoginMutation:
+    @strawberry.mutation(
+        description="Anyone: an administrator logs in with password and TOTP code, both set up "
+        "from the command line. A wrong password, a wrong or spent code and an unknown account "
+        "all get INVALID_CREDENTIALS."
+    )
+    async def admin_login(self, info: Info, input: AdminLoginInput) -> LoginPayload:
+        ctx = info.context
+        try:
+            await ctx.services.throttle.hit("login", ctx.client_address)
+            token = await admins.login_administrator(
+                LoginAttempt(ctx.services.throttle, input.username, ctx.client_address),
+                input.password,
+                input.code,
+                secret_key=ctx.services.settings.secret_key,
+            )
+        except DomainError as error:
+            return LoginPayload(errors=field_errors(error))
+        return LoginPayload(errors=[], token=token)
