@@ -30,8 +30,11 @@ from typing import Any
 from graphql import (
     GraphQLError,
     GraphQLInputType,
+    GraphQLObjectType,
     GraphQLResolveInfo,
+    GraphQLSchema,
     OperationDefinitionNode,
+    default_field_resolver,
     get_named_type,
     is_input_object_type,
     is_list_type,
@@ -189,21 +192,26 @@ def _refusal(info: GraphQLResolveInfo, problems: list[Problem]) -> object:
     raise error
 
 
-class InputBoundary(SchemaExtension):
-    """Checks each field's arguments, as graphql-core coerced them from the literals and
-    variables of the document, before the field's resolver (or its permission check) runs."""
-
-    def resolve(
-        self,
-        _next: Callable[..., Any],
-        root: Any,
-        info: GraphQLResolveInfo,
-        *args: Any,
-        **kwargs: Any,
-    ) -> Any:
-        if kwargs and (problems := argument_problems(info, kwargs)):
+def _guarded(resolve: Callable[..., Any]) -> Callable[..., Any]:
+    def resolver(source: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
+        if arguments and (problems := argument_problems(info, arguments)):
             return _refusal(info, problems)
-        return _next(root, info, *args, **kwargs)
+        return resolve(source, info, **arguments)
+
+    return resolver
+
+
+def guard_arguments(schema: GraphQLSchema) -> None:
+    """Put the boundary in front of the resolver of every field that takes arguments (a field
+    added later is covered as it is): its arguments, as graphql-core coerced them from the
+    document's literals and variables, are checked before the resolver or its permission check
+    runs. Fields without arguments are left as they are, at no cost."""
+    for type_ in schema.type_map.values():
+        if not isinstance(type_, GraphQLObjectType) or type_.name.startswith("__"):
+            continue
+        for field in type_.fields.values():
+            if field.args:
+                field.resolve = _guarded(field.resolve or default_field_resolver)
 
 
 class OperationNameRequired(SchemaExtension):
