@@ -14,7 +14,9 @@ field errors here, so that no use-case, filter or new field has to remember them
 - numbers that are not finite or are astronomically large or small.
 
 A mutation answers with its payload's ``errors`` (the field as a dotted path inside ``input``)
-and does nothing; a query answers with a top-level error carrying ``code`` and ``field``."""
+and does nothing; a query answers with a top-level error carrying ``code`` and ``field``. (A
+string longer than its column but within MAX_STRING is left to a mutation's use-case, which
+checks what it stores; the boundary answers for it only when the use-case looks it up.)"""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ import datetime as dt
 import inspect
 import math
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
 from functools import cache
 from typing import Any
@@ -43,6 +45,7 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from tortoise import fields
+from tortoise.exceptions import ValidationError
 from tortoise.models import Model
 
 import models
@@ -106,10 +109,13 @@ def _path(segments: list[str]) -> str | None:
 
 
 class _Walk:
-    """Collects the problems of one field's coerced arguments."""
+    """Collects the problems of one field's coerced arguments: ``problems``, and apart
+    ``beyond_columns``, strings longer than the column of their name (and shorter than
+    MAX_STRING)."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
+        self.beyond_columns: list[Problem] = []
 
     def add(self, path: list[str], code: ErrorCode, message: str) -> None:
         self.problems.append(Problem(_path(path), code, message))
@@ -164,11 +170,11 @@ class _Walk:
         elif unsafe:
             self.add(path, ErrorCode.INVALID, "包含无法识别的字符（不成对的UTF-16代理项）")
         elif len(value) > limit:
-            self.add(path, ErrorCode.TOO_LONG, f"长度不能超过{limit}个字符")
+            problem = Problem(_path(path), ErrorCode.TOO_LONG, f"长度不能超过{limit}个字符")
+            (self.problems if limit >= MAX_STRING else self.beyond_columns).append(problem)
 
 
-def argument_problems(info: GraphQLResolveInfo, arguments: dict[str, Any]) -> list[Problem]:
-    """What is wrong with the coerced ``arguments`` of the field being resolved."""
+def _walk(info: GraphQLResolveInfo, arguments: dict[str, Any]) -> _Walk:
     field = info.parent_type.fields[info.field_name]
     owner = f"{info.parent_type.name}.{info.field_name}"
     walk = _Walk()
@@ -176,14 +182,18 @@ def argument_problems(info: GraphQLResolveInfo, arguments: dict[str, Any]) -> li
         key = argument.out_name or name
         if key in arguments:
             walk.value(arguments[key], argument.type, [name], owner, name)
-    return walk.problems
+    return walk
+
+
+def _is_mutation(info: GraphQLResolveInfo) -> bool:
+    return info.parent_type is info.schema.mutation_type
 
 
 def _refusal(info: GraphQLResolveInfo, problems: list[Problem]) -> object:
     """A mutation's payload carrying the problems; for anything else, the domain error (shown
     as a top-level error by DomainErrorsShown)."""
     error = DomainError(problems)
-    if info.parent_type is info.schema.mutation_type:
+    if _is_mutation(info):
         named = get_named_type(info.return_type)
         definition = named.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
         fields_of = getattr(named, "fields", {})
@@ -193,12 +203,37 @@ def _refusal(info: GraphQLResolveInfo, problems: list[Problem]) -> object:
 
 
 def _guarded(resolve: Callable[..., Any]) -> Callable[..., Any]:
+    """``resolve`` behind the boundary. A mutation whose only problems are strings longer than
+    their column still runs: its use-case checks what it stores and words it better ("邮政编码应为
+    6位数字"), alongside its other problems; only when it looks such a string up (Tortoise
+    refuses a value longer than the column) is it answered with the boundary's TOO_LONG."""
+
     def resolver(source: Any, info: GraphQLResolveInfo, **arguments: Any) -> Any:
-        if arguments and (problems := argument_problems(info, arguments)):
-            return _refusal(info, problems)
-        return resolve(source, info, **arguments)
+        if not arguments:
+            return resolve(source, info, **arguments)
+        walk = _walk(info, arguments)
+        if walk.problems or (walk.beyond_columns and not _is_mutation(info)):
+            return _refusal(info, walk.problems + walk.beyond_columns)
+        if not walk.beyond_columns:
+            return resolve(source, info, **arguments)
+        try:
+            result = resolve(source, info, **arguments)
+        except ValidationError:
+            return _refusal(info, walk.beyond_columns)
+        if inspect.isawaitable(result):
+            return _awaited(result, info, walk.beyond_columns)
+        return result
 
     return resolver
+
+
+async def _awaited(
+    result: Awaitable[Any], info: GraphQLResolveInfo, too_long: list[Problem]
+) -> Any:
+    try:
+        return await result
+    except ValidationError:
+        return _refusal(info, too_long)
 
 
 def guard_arguments(schema: GraphQLSchema) -> None:
