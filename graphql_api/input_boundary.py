@@ -110,8 +110,8 @@ def _path(segments: list[str]) -> str | None:
 
 class _Walk:
     """Collects the problems of one field's coerced arguments: ``problems``, and apart
-    ``beyond_columns``, strings longer than the column of their name (and shorter than
-    MAX_STRING)."""
+    ``beyond_columns``, strings longer than the column of their name but not than
+    MAX_STRING."""
 
     def __init__(self) -> None:
         self.problems: list[Problem] = []
@@ -171,7 +171,7 @@ class _Walk:
             self.add(path, ErrorCode.INVALID, "包含无法识别的字符（不成对的UTF-16代理项）")
         elif len(value) > limit:
             problem = Problem(_path(path), ErrorCode.TOO_LONG, f"长度不能超过{limit}个字符")
-            (self.problems if limit >= MAX_STRING else self.beyond_columns).append(problem)
+            (self.problems if len(value) > MAX_STRING else self.beyond_columns).append(problem)
 
 
 def _walk(info: GraphQLResolveInfo, arguments: dict[str, Any]) -> _Walk:

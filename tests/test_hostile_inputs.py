@@ -140,6 +140,16 @@ async def test_a_list_item_is_named_by_its_index(api, admin_token, quiet):
     ]
 
 
+@pytest.mark.parametrize("name", [LONG_SEARCH, "名" * (MAX_STRING + 1), "a\x00"])
+async def test_a_search_text_in_a_mutation_s_filter(api, admin_token, quiet, name):
+    query = f"""mutation E($input: CatalogueExportInput!) {{
+      catalogueExport(input: $input) {{ {FIELD_ERRORS} }} }}"""
+    world = await achievement_fixtures.build_world(api, admin_token)
+    variables = {"input": {"filter": {"name": name}}}
+    errors = await _payload_errors(api, query, variables, world.tokens["main"])
+    assert [field for field, _ in errors] == ["filter.name"]
+
+
 @pytest.mark.parametrize("credits", ["NaN", "Infinity", "-Infinity", "1e999999", "1e-999999"])
 async def test_numbers_no_one_can_mean(api, admin_token, quiet, credits):
     query = f"""mutation R($input: CatalogueEntryRecogniseInput!) {{
