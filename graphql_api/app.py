@@ -15,7 +15,6 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
@@ -24,6 +23,7 @@ from graphql_api.context import Context, Services, bearer_token, client_address
 from graphql_api.downloads import download_file
 from graphql_api.graphiql import graphiql_page, graphiql_routes
 from graphql_api.portal_files import download_public_file
+from graphql_api.request_parsing import CheckedRequestGraphQL
 from graphql_api.schema import schema
 from graphql_api.security_headers import SecurityHeadersMiddleware
 from graphql_api.settings import Settings
@@ -43,7 +43,7 @@ from resolvers.verification import VerificationLog
 log = logging.getLogger("creditbank")
 
 
-class CreditBankGraphQL(GraphQL[Context, None]):
+class CreditBankGraphQL(CheckedRequestGraphQL):
     def __init__(self, services: Services) -> None:
         super().__init__(
             schema,

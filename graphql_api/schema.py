@@ -37,6 +37,7 @@ from graphql_api.feedback.mutations import FeedbackMutation
 from graphql_api.feedback.queries import FeedbackQuery
 from graphql_api.files.mutations import FileMutation
 from graphql_api.imports.schema import ImportMutation, ImportQuery
+from graphql_api.input_boundary import OperationNameRequired, guard_arguments
 from graphql_api.institutions.mutations import InstitutionMutation
 from graphql_api.institutions.queries import InstitutionQuery
 from graphql_api.introspection import IntrospectionPolicy
@@ -121,11 +122,14 @@ def build_schema(*, mask_errors: bool = True, max_depth: int = MAX_DEPTH) -> str
         lambda: AddValidationRules(list(limits)),
         IntrospectionPolicy,
         lambda: ValidationCache(maxsize=DOCUMENT_CACHE_SIZE),
+        OperationNameRequired,
         DomainErrorsShown,
     ]
     if mask_errors:
         extensions.append(lambda: MaskErrors(should_mask_error=should_mask))
-    return CreditBankSchema(query=Query, mutation=Mutation, extensions=extensions)
+    built = CreditBankSchema(query=Query, mutation=Mutation, extensions=extensions)
+    guard_arguments(built._schema)
+    return built
 
 
 schema = build_schema()
