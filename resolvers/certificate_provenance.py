@@ -1,5 +1,5 @@
 """Where each achievement a certificate lists comes from (成果来源), said the way an employer
-reads it: deposited by an institution (机构存入), obtained by conversion (转换获取), or registered
+reads it: deposited by an institution (机构存储), obtained by conversion (转换获取), or registered
 by the learner (学习者自行登记), then matched automatically against a recognised catalogue entry
 or stored after an administrator's review. What the bank checked differs by source, and a
 certificate says no more than that.
@@ -41,7 +41,7 @@ class Provenance(StrEnum):
 
 
 _LABELS = {
-    Provenance.INSTITUTION: "机构存入",
+    Provenance.INSTITUTION: "机构存储",
     Provenance.CONVERSION: "转换获取",
     Provenance.LEARNER_MATCHED: "学习者自行登记（自动匹配）",
     Provenance.LEARNER_REVIEWED: "学习者自行登记（管理员审核）",
@@ -153,7 +153,7 @@ def self_registered_count(lines: Iterable[dict[str, Any]]) -> int:
 
 CHECKED_STATEMENT = (
     "学分银行确认：本证明由学分银行开具，所列内容与开具时的记录一致。"
-    "各项成果的可信程度取决于其来源：“机构存入”由该机构存入，“转换获取”由机构依据转换规则审核获得；"
+    "各项成果的可信程度取决于其来源：“机构存储”由该机构存入学分银行，“转换获取”由机构依据转换规则审核获得；"
     "“学习者自行登记”的成果未经颁证机构存入或确认，如需核实请联系颁证机构。"
 )
 

@@ -109,8 +109,6 @@ async def test_set_up_from_the_command_line_then_log_in_and_work(api: Api):
         "empty code",
         "unknown username",
         "overlong username",
-        "username with NUL",
-        "username with a lone surrogate",
         "username in other letter case",
         "administrator never set up",
         "secret sealed under another SECRET_KEY",
@@ -141,10 +139,6 @@ async def test_every_wrong_answer_is_the_same(api: Api, case: str):
         username = "nobody_here"
     elif case == "overlong username":
         username = "x" * 200
-    elif case == "username with NUL":
-        username = "ops_admin\x00"
-    elif case == "username with a lone surrogate":
-        username = "ops_\ud800admin"
     elif case == "username in other letter case":
         username = "OPS_ADMIN"
     elif case == "administrator never set up":
@@ -157,6 +151,19 @@ async def test_every_wrong_answer_is_the_same(api: Api, case: str):
     assert result == {"token": None, "errors": WRONG}
     failed = await AuditEntry.filter(action="administrator.login_failed").order_by("-at").first()
     assert failed is not None and (failed.after or {})["codes"] == ["invalid_credentials"]
+
+
+@pytest.mark.parametrize("username", ["ops_admin\x00", "ops_\ud800admin"])
+async def test_a_username_no_one_could_type_is_refused_by_the_input_boundary(
+    api: Api, username: str
+):
+    """Text no administrator's name can hold is answered by the input boundary as for every
+    argument (the field, not the account, is wrong), before anything is looked up."""
+    otp, _ = await _set_up()
+    result = await _login(api, _code(otp), username, PASSWORD)
+    assert result["token"] is None
+    assert [(e["field"], e["code"]) for e in result["errors"]] == [("username", "INVALID")]
+    assert not await AuditEntry.filter(action="administrator.login_failed").exists()
 
 
 async def test_codes_of_the_neighbouring_steps_are_accepted_once_each_in_order(api: Api):

@@ -115,7 +115,7 @@ async def test_every_reader_of_a_mixed_certificate_sees_where_each_item_comes_fr
         seen = _by_provenance(lines)
         assert set(seen) == set(ids)
         deposited = seen["institution_deposit"]
-        assert deposited["provenanceLabel"] == "机构存入" and not deposited["selfRegistered"]
+        assert deposited["provenanceLabel"] == "机构存储" and not deposited["selfRegistered"]
         assert world.institution.name in deposited["provenanceNote"]
         converted = seen["conversion"]
         assert converted["provenanceLabel"] == "转换获取" and not converted["selfRegistered"]
@@ -148,7 +148,7 @@ async def test_every_reader_of_a_mixed_certificate_sees_where_each_item_comes_fr
     texts = [text for plan in render._plans(layout) for text in plan.texts()]
     drawn = "".join(texts)
     assert "已经通过学分银行校验" not in drawn and ACHIEVEMENTS_TITLE in texts
-    assert "来源" in texts and "机构存入" in texts
+    assert "来源" in texts and "机构存储" in texts
     assert "学习者自行登记（自动匹配）" in drawn and "学习者自行登记（管理员审核）" in drawn
     assert "本证明所列4项成果中有2项由学习者自行登记" in drawn and "转换获取" in texts
     assert "未经颁证机构存入或确认" in drawn and "颁证机构未存入或确认" in drawn
@@ -179,7 +179,7 @@ async def test_a_certificate_of_institution_deposits_only_is_vouched_for(api, wo
     certificate = await Certificate.get(number=proof["number"])
     layout = layout_of(certificate, proof["verifyUrl"], "学分银行")
     assert layout.status_note == ""
-    assert [row[-1] for row in layout.tables[0].rows] == ["机构存入"]
+    assert [row[-1] for row in layout.tables[0].rows] == ["机构存储"]
 
 
 async def test_a_certificate_issued_before_lines_said_so_shows_what_its_source_says(api, world):
@@ -197,7 +197,7 @@ async def test_a_certificate_issued_before_lines_said_so_shows_what_its_source_s
     await certificate.save()
     body = (await api.client.get(f"/api/verify/{proof['number']}")).json()
     labels = sorted(line["provenanceLabel"] for line in body["content"]["achievements"])
-    assert labels == ["学习者自行登记", "学习者自行登记", "机构存入", "转换获取"]
+    assert labels == ["学习者自行登记", "学习者自行登记", "机构存储", "转换获取"]
     page = await api.client.get(f"/verify/{proof['number']}")
     assert "证明真实有效" not in page.text and "本证明所列4项成果中有2项" in page.text
     layout = layout_of(certificate, proof["verifyUrl"], "学分银行")
