@@ -497,13 +497,33 @@ def _check_bounds(extent: _Extent, max_rows: int) -> None:
 
 def _read_header(package: _Package, path: str, shared_strings: str | None) -> dict[int, object]:
     """Row 1 as {0-based column: value}, parsing the sheet only up to the end of that row."""
-    parser: _Parser = ElementTree.XMLPullParser(events=("start", "end"))
     header: dict[int, object] = {}
     needed: dict[int, list[int]] = {}  # shared string index -> columns
+    for row, column, element in _sheet_cells(_slices(package.inflate(path)), up_to_row=1):
+        if row != 1:
+            continue
+        kind = element.get("t", "n")
+        if kind == "s":
+            index = _int(_text(element, "v"))
+            if index is not None:
+                needed.setdefault(index, []).append(column - 1)
+        else:
+            header[column - 1] = _header_value(element, kind)
+    return _resolved(package, shared_strings, header, needed)
+
+
+def _sheet_cells(
+    chunks: Iterator[bytes], up_to_row: int | None = None
+) -> Iterator[tuple[int, int, ElementTree.Element]]:
+    """(1-based row, 1-based column, element) of each cell of the sheet XML, placed as the
+    engine places them (a cell without reference after the previous one, a row without one
+    after the previous row); parsed in one stream, each element cleared once it is handled.
+    With ``up_to_row``, parsing stops at the end of the first row element or of that row."""
+    parser: _Parser = ElementTree.XMLPullParser(events=("start", "end"))
     row = 0
     column = 0
     try:
-        for chunk in _slices(package.inflate(path)):
+        for chunk in chunks:
             parser.feed(chunk)
             for event, element in _events(parser):
                 name = _local(element.tag)
@@ -511,27 +531,21 @@ def _read_header(package: _Package, path: str, shared_strings: str | None) -> di
                     if name == "row":
                         row = _int(element.get("r")) or row + 1
                         column = 0
-                        if row > 1:
-                            return _resolved(package, shared_strings, header, needed)
+                        if up_to_row is not None and row > up_to_row:
+                            return
                     continue
-                if name == "row" or name == "sheetData":
-                    return _resolved(package, shared_strings, header, needed)
+                if name == "sheetData" or (name == "row" and up_to_row is not None):
+                    return
+                if name == "row":
+                    element.clear()
                 if name != "c":
                     continue
                 letters, digits = _split_reference(element.get("r", ""))
                 column = _column_number(letters.encode()) if letters else column + 1
-                if (_int(digits) or row) == 1:
-                    kind = element.get("t", "n")
-                    if kind == "s":
-                        index = _int(_text(element, "v"))
-                        if index is not None:
-                            needed.setdefault(index, []).append(column - 1)
-                    else:
-                        header[column - 1] = _header_value(element, kind)
+                yield _int(digits) or row, column, element
                 element.clear()
     except ElementTree.ParseError as error:
         raise _refused(CORRUPT) from error
-    return _resolved(package, shared_strings, header, needed)
 
 
 def _resolved(
@@ -625,36 +639,15 @@ def _header_value(element: ElementTree.Element, kind: str) -> object:
 def _uncomputed_formulas(package: _Package, path: str) -> dict[int, set[int]]:
     """{1-based row: 1-based columns} of the formula cells saved without a result, found in one
     streaming parse of the sheet (only run when the scan saw a formula)."""
-    parser: _Parser = ElementTree.XMLPullParser(events=("start", "end"))
     found: dict[int, set[int]] = {}
-    row = 0
-    column = 0
-    try:
-        for chunk in package.inflate(path):
-            parser.feed(chunk)
-            for event, element in _events(parser):
-                name = _local(element.tag)
-                if event == "start":
-                    if name == "row":
-                        row = _int(element.get("r")) or row + 1
-                        column = 0
-                    continue
-                if name == "row":
-                    element.clear()
-                if name != "c":
-                    continue
-                letters, digits = _split_reference(element.get("r", ""))
-                column = _column_number(letters.encode()) if letters else column + 1
-                # A result is text (t="str", possibly empty: ="" is a blank cell) or a <v>
-                # with a value; a formula with neither was never calculated.
-                children = {_local(item.tag): item for item in element}
-                value = children.get("v")
-                empty = value is None or not value.text
-                if "f" in children and empty and element.get("t") not in ("str", "inlineStr"):
-                    found.setdefault(_int(digits) or row, set()).add(column)
-                element.clear()
-    except ElementTree.ParseError as error:
-        raise _refused(CORRUPT) from error
+    for row, column, element in _sheet_cells(package.inflate(path)):
+        # A result is text (t="str", possibly empty: ="" is a blank cell) or a <v> with a
+        # value; a formula with neither was never calculated.
+        children = {_local(item.tag): item for item in element}
+        value = children.get("v")
+        empty = value is None or not value.text
+        if "f" in children and empty and element.get("t") not in ("str", "inlineStr"):
+            found.setdefault(row, set()).add(column)
     return found
 
 
