@@ -16,6 +16,7 @@ import pytest_asyncio
 from argon2 import PasswordHasher
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from starlette.applications import Starlette
 from tortoise.context import TortoiseContext, set_global_context
 from tortoise.contrib.test import truncate_all_models
 from tortoise.migrations.api.migrate import migrate
@@ -153,16 +154,25 @@ def settings(tmp_path, signing_key_pem: bytes) -> Settings:
     )
 
 
+GENEROUS_LIMITS = {
+    "login": "1000/minute",
+    "send_code": "1000/minute",
+    "register": "1000/minute",
+    "verify": "1000/minute",
+}
+
+
+def app_with_limits(settings: Settings, **limits: str) -> Starlette:
+    """The app for a test, with generous per-address limits but for the ``limits`` given
+    (``verify="2/minute"``), SMS codes kept in memory."""
+    throttle = Throttle(limits={**GENEROUS_LIMITS, **limits})
+    return create_app(settings, init_orm=False, sms=MemorySmsSender(), throttle=throttle)
+
+
 @pytest_asyncio.fixture
 async def api(db: str, settings: Settings) -> AsyncIterator[Api]:
-    sms = MemorySmsSender()
-    generous = {
-        "login": "1000/minute",
-        "send_code": "1000/minute",
-        "register": "1000/minute",
-        "verify": "1000/minute",
-    }
-    app = create_app(settings, init_orm=False, sms=sms, throttle=Throttle(limits=generous))
+    app = app_with_limits(settings)
+    sms = app.state.services.sms_sender
     services = app.state.services
     await publish_key(services.signer)  # as the app's lifespan does at start-up
     transport = httpx.ASGITransport(app=app)

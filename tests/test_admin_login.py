@@ -18,13 +18,11 @@ import pyotp
 import pytest
 
 from graphql_api import cli
-from graphql_api.app import create_app
 from models import Administrator, AuditEntry
 from resolvers import clock
 from resolvers.admins import create_administrator, issue_admin_token
 from resolvers.errors import DomainError, ErrorCode
-from resolvers.throttle import Throttle
-from tests.conftest import Api
+from tests.conftest import Api, app_with_limits
 
 SECRET_KEY = "test-secret"  # the settings fixture's
 PASSWORD = "Admin1234"
@@ -196,15 +194,7 @@ async def test_wrong_codes_count_as_failed_logins_and_the_account_is_throttled(a
 
 async def test_logins_from_one_address_are_rate_limited(db, settings):
     otp, _ = await _set_up()
-    throttle = Throttle(
-        limits={
-            "login": "3/minute",
-            "send_code": "1/minute",
-            "register": "1/minute",
-            "verify": "1/minute",
-        }
-    )
-    app = create_app(settings, init_orm=False, throttle=throttle)
+    app = app_with_limits(settings, login="3/minute")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         api = Api(client, app.state.services.sms_sender, services=app.state.services)

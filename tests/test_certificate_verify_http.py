@@ -9,14 +9,12 @@ import secrets
 import httpx
 import pytest
 
-from graphql_api.app import create_app
 from models import Certificate, CertificateKind
-from notifications.sms import MemorySmsSender
 from resolvers.actors import Actor, ActorKind
 from resolvers.certificate_numbers import ALPHABET, LEGACY_CHECK_SYMBOLS, new_number
 from resolvers.certificates import request_certificate
-from resolvers.throttle import Throttle
 from tests.achievement_fixtures import AchievementWorld, build_world, stored_row
+from tests.conftest import app_with_limits
 from tests.institution_fixtures import admin_token  # noqa: F401
 
 CHECK = "query Check($number: String!) { certificateVerify(number: $number) { number status } }"
@@ -28,19 +26,7 @@ async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
 
 
 def _tight_app(settings):
-    return create_app(
-        settings,
-        init_orm=False,
-        sms=MemorySmsSender(),
-        throttle=Throttle(
-            limits={
-                "login": "100/minute",
-                "send_code": "100/minute",
-                "register": "100/minute",
-                "verify": "2/minute",
-            }
-        ),
-    )
+    return app_with_limits(settings, verify="2/minute")
 
 
 def _whole(response: httpx.Response) -> None:

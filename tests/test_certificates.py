@@ -16,7 +16,6 @@ import pytest
 import zxingcpp
 from PIL import Image
 
-from graphql_api.app import create_app
 from models import (
     AchievementStatus,
     AuditEntry,
@@ -26,13 +25,11 @@ from models import (
     Message,
     StoredFile,
 )
-from notifications.sms import MemorySmsSender
 from resolvers import certificate_files, certificate_render
 from resolvers.actors import Actor, ActorKind
 from resolvers.certificate_numbers import new_number
 from resolvers.certificates import request_certificate
 from resolvers.signing import verify_compact
-from resolvers.throttle import Throttle
 from tests.achievement_fixtures import (
     ROLES,
     WITHDRAW,
@@ -41,6 +38,7 @@ from tests.achievement_fixtures import (
     make_entry,
     stored_row,
 )
+from tests.conftest import app_with_limits
 from tests.institution_fixtures import (
     OK,
     admin_token,  # noqa: F401
@@ -238,19 +236,7 @@ async def test_not_found_typos_and_expired(api, world):
 
 
 async def test_verification_is_rate_limited_per_address(db, settings):
-    app = create_app(
-        settings,
-        init_orm=False,
-        sms=MemorySmsSender(),
-        throttle=Throttle(
-            limits={
-                "login": "100/minute",
-                "send_code": "100/minute",
-                "register": "100/minute",
-                "verify": "3/minute",
-            }
-        ),  # fmt: skip
-    )
+    app = app_with_limits(settings, verify="3/minute")
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         statuses = [(await client.get(f"/api/verify/{new_number()}")).status_code for _ in range(4)]

@@ -13,11 +13,9 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from graphql_api.app import create_app
 from graphql_api.security_headers import GRAPHIQL_POLICY, PAGE_POLICY
 from graphql_api.settings import Settings
-from notifications.sms import MemorySmsSender
-from resolvers.throttle import Throttle
+from tests.conftest import app_with_limits
 from tests.institution_fixtures import login_learner, make_learner, resident_id
 
 EVERY = {
@@ -87,10 +85,7 @@ TYPE = '{ __type(name: "Query") { name } }'
 
 @asynccontextmanager
 async def _client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    throttle = Throttle(
-        limits={k: "1000/minute" for k in ("login", "send_code", "register", "verify")}
-    )
-    app = create_app(settings, init_orm=False, sms=MemorySmsSender(), throttle=throttle)
+    app = app_with_limits(settings)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
