@@ -47,8 +47,8 @@ async def _world():
         InstitutionUser,
         RecognitionStatus,
     )
-    from resolvers.actors import Actor, ActorKind
-    from resolvers.taxonomy import ensure_default_taxonomy
+    from resolvers.catalogue.taxonomy import ensure_default_taxonomy
+    from resolvers.core.actors import Actor, ActorKind
 
     await ensure_default_taxonomy()
     institution = await Institution.create(
@@ -100,8 +100,8 @@ async def _world():
 
 async def _full(data: bytes, files: Path) -> int:
     from models import ImportKind
-    from resolvers.imports import ImportLimits, ImportRequest, run_import, start_import
-    from resolvers.storage import LocalFolderStorage
+    from resolvers.core.storage import LocalFolderStorage
+    from resolvers.imports.runner import ImportLimits, ImportRequest, run_import, start_import
 
     actor, entry = await _world()
     storage = LocalFolderStorage(files)
@@ -135,10 +135,10 @@ async def _bare(data: bytes) -> int:
         LearnerAchievement,
         LearnerStatus,
     )
-    from resolvers.bulk_rows import insert_rows
-    from resolvers.ids import time_ordered_id
-    from resolvers.import_layouts import DEPOSITS, FIXED_LAYOUTS
-    from resolvers.workbook_reader import read_rows
+    from resolvers.core.bulk_rows import insert_rows
+    from resolvers.core.ids import time_ordered_id
+    from resolvers.workbooks.layouts import DEPOSITS, FIXED_LAYOUTS
+    from resolvers.workbooks.reader import read_rows
 
     actor, entry = await _world()
     started = time.perf_counter()
@@ -194,7 +194,7 @@ async def _bare(data: bytes) -> int:
 
 
 def _card(n: int) -> str:
-    from resolvers.cards import CARD_PREFIX, luhn_check_digit
+    from resolvers.accounts.cards import CARD_PREFIX, luhn_check_digit
 
     body = f"{CARD_PREFIX}{n:011d}"
     return body + luhn_check_digit(body)

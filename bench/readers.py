@@ -38,7 +38,7 @@ def _openpyxl_rows(data: bytes) -> int:
 
     from openpyxl import load_workbook
 
-    from resolvers.import_layouts import DEPOSITS, header_label
+    from resolvers.workbooks.layouts import DEPOSITS, header_label
 
     book = load_workbook(BytesIO(data), read_only=True, data_only=True)
     try:
@@ -61,8 +61,8 @@ def _openpyxl_rows(data: bytes) -> int:
 
 
 def _child(engine: str, path: Path) -> None:
-    from resolvers.import_layouts import DEPOSITS, FIXED_LAYOUTS
-    from resolvers.workbook_reader import inspect_workbook, read_rows
+    from resolvers.workbooks.layouts import DEPOSITS, FIXED_LAYOUTS
+    from resolvers.workbooks.reader import inspect_workbook, read_rows
 
     data = path.read_bytes()
     others = list(FIXED_LAYOUTS.values())

@@ -50,14 +50,14 @@ CALLERS = 2000
 async def _certificates(count: int, issuer) -> tuple[list[str], uuid.UUID]:
     """``count`` proofs of one learner, written in bulk; their numbers and the learner's id."""
     from models import CertificateKind, IdType, LearnerStatus
-    from resolvers.bulk_rows import insert_rows
-    from resolvers.certificate_numbers import new_number
-    from resolvers.certificates import sign_certificate
-    from resolvers.clock import now, today
-    from resolvers.ids import time_ordered_id
-    from resolvers.learners import create_with_card
-    from resolvers.taxonomy import ensure_default_taxonomy
-    from resolvers.validation import resident_id_check_char
+    from resolvers.accounts.learners import create_with_card
+    from resolvers.catalogue.taxonomy import ensure_default_taxonomy
+    from resolvers.certificates.lifecycle import sign_certificate
+    from resolvers.certificates.numbers import new_number
+    from resolvers.core.bulk_rows import insert_rows
+    from resolvers.core.clock import now, today
+    from resolvers.core.ids import time_ordered_id
+    from resolvers.core.validation import resident_id_check_char
 
     await ensure_default_taxonomy()
     first17 = "43010219900101123"
@@ -124,7 +124,7 @@ def _fresh_key() -> bytes:
 def _bare_app() -> Starlette:
     """The baseline: the same indexed lookup, answered with the same JSON fields."""
     from models import Certificate
-    from resolvers.certificates import STATUS_LABELS, public_subject, status_of
+    from resolvers.certificates.lifecycle import STATUS_LABELS, public_subject, status_of
 
     async def bare(request: Request) -> JSONResponse:
         row = await Certificate.get_or_none(number=request.path_params["number"])
@@ -199,9 +199,9 @@ async def _files(
     """Median seconds of a first PNG (read the certificate, render, store) and of a second (read
     the certificate, find the kept file), as two requests for the download would take."""
     from models import Certificate
-    from resolvers.actors import Actor, ActorKind
-    from resolvers.certificate_files import certificate_file
-    from resolvers.files import FileKind
+    from resolvers.certificates.files import certificate_file
+    from resolvers.core.actors import Actor, ActorKind
+    from resolvers.core.files import FileKind
 
     services = app.state.services
     actor = Actor(ActorKind.LEARNER, learner_id, "张三")
@@ -222,8 +222,8 @@ async def _measure(kind: str, args: argparse.Namespace, workdir: Path) -> None:
     from graphql_api.app import create_app
     from graphql_api.settings import Settings, tortoise_config
     from notifications.sms import MemorySmsSender
-    from resolvers.signing import publish_key
-    from resolvers.throttle import Throttle
+    from resolvers.certificates.signing import publish_key
+    from resolvers.core.throttle import Throttle
 
     url, name = await fresh_database(kind, workdir)
     try:

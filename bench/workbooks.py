@@ -10,7 +10,7 @@ from pathlib import Path
 
 def resident_id(n: int) -> str:
     """A valid, distinct resident ID number for each ``n`` below 20 million."""
-    from resolvers.validation import resident_id_check_char
+    from resolvers.core.validation import resident_id_check_char
 
     born = dt.date(1960, 1, 1) + dt.timedelta(days=n // 1000)
     first17 = f"110101{born:%Y%m%d}{n % 1000:03d}"
@@ -20,7 +20,7 @@ def resident_id(n: int) -> str:
 def deposits_workbook(path: Path, rows: int) -> None:
     from openpyxl import Workbook
 
-    from resolvers.import_layouts import DEPOSITS
+    from resolvers.workbooks.layouts import DEPOSITS
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet(DEPOSITS.title)

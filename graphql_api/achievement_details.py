@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import strawberry
 
 from models import DetailSchema
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.core.errors import DomainError, ErrorCode
 
 
 @strawberry.input(description="学历证书: 层次, 学科门类, 专业类, 专业 …")

@@ -31,14 +31,14 @@ from graphql_api.templates import download_template
 from graphql_api.verify import verify_json, verify_page
 from graphql_api.well_known import jwks
 from notifications.sms import SmsSender, sms_sender
-from resolvers.certificates import Issuer
-from resolvers.imports import ImportLimits, resume_stale_imports, run_import
-from resolvers.jobs import InProcessJobs, JobQueue
-from resolvers.sessions import authenticate
-from resolvers.signing import Signer, publish_key
-from resolvers.storage import LocalFolderStorage, Storage
-from resolvers.throttle import Throttle
-from resolvers.verification import VerificationLog
+from resolvers.accounts.sessions import authenticate
+from resolvers.certificates.lifecycle import Issuer
+from resolvers.certificates.signing import Signer, publish_key
+from resolvers.certificates.verification import VerificationLog
+from resolvers.core.jobs import InProcessJobs, JobQueue
+from resolvers.core.storage import LocalFolderStorage, Storage
+from resolvers.core.throttle import Throttle
+from resolvers.imports.runner import ImportLimits, resume_stale_imports, run_import
 
 log = logging.getLogger("creditbank")
 

@@ -40,7 +40,7 @@ async def migrate(settings: Settings) -> None:
         await tortoise_migrate(config=settings.tortoise)
     finally:
         await Tortoise.close_connections()
-    from resolvers.taxonomy import ensure_default_taxonomy
+    from resolvers.catalogue.taxonomy import ensure_default_taxonomy
 
     async with orm(settings):
         await ensure_default_taxonomy()
@@ -48,7 +48,7 @@ async def migrate(settings: Settings) -> None:
 
 
 async def create_admin(settings: Settings, username: str, name: str) -> None:
-    from resolvers.admins import create_administrator, issue_admin_token
+    from resolvers.accounts.admins import create_administrator, issue_admin_token
 
     async with orm(settings):
         admin = await create_administrator(username, name)
@@ -69,7 +69,7 @@ async def set_up_admin(
 ) -> str:
     """Set up or reset an administrator's password and TOTP; print the authenticator's URI
     (and a QR code of it) once. Returns the URI."""
-    from resolvers.admins import set_credentials
+    from resolvers.accounts.admins import set_credentials
 
     credentials = await set_credentials(
         username, password, secret_key=secret_key, name=name, reset=reset
@@ -115,9 +115,9 @@ async def admin_credentials(settings: Settings, args: argparse.Namespace, reset:
 
 async def demo(settings: Settings) -> None:
     from models import Administrator
-    from resolvers.admins import issue_admin_token
+    from resolvers.accounts.admins import issue_admin_token
+    from resolvers.core.storage import LocalFolderStorage
     from resolvers.demo import DEMO_ADMIN, load_demo_data
-    from resolvers.storage import LocalFolderStorage
 
     async with orm(settings):
         logins = await load_demo_data(LocalFolderStorage(settings.files_dir))
@@ -143,8 +143,8 @@ async def run_imports(settings: Settings, job_ids: list[str], force: bool) -> No
     import uuid
 
     from models import ImportJob, ImportStatus
-    from resolvers.imports import ImportLimits, run_import
-    from resolvers.storage import LocalFolderStorage
+    from resolvers.core.storage import LocalFolderStorage
+    from resolvers.imports.runner import ImportLimits, run_import
 
     storage = LocalFolderStorage(settings.files_dir)
     limits = ImportLimits(settings.import_max_rows, settings.import_chunk_rows)
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "create-admin":
         asyncio.run(create_admin(settings, args.username, args.name))
     elif args.command in ("admin-setup", "admin-reset"):
-        from resolvers.errors import DomainError
+        from resolvers.core.errors import DomainError
 
         try:
             asyncio.run(admin_credentials(settings, args, reset=args.command == "admin-reset"))

@@ -8,8 +8,8 @@ from typing import Generic, TypeVar
 
 import strawberry
 
-from resolvers.clock import utc
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.core.clock import utc
+from resolvers.core.errors import DomainError, ErrorCode
 
 T = TypeVar("T")
 

@@ -15,14 +15,14 @@ from strawberry.types import Info as _Info
 
 from graphql_api.dataloaders import Loaders
 from notifications.sms import SmsSender
-from resolvers.actors import Actor
-from resolvers.certificates import Issuer
-from resolvers.imports import ImportLimits
-from resolvers.jobs import JobQueue
-from resolvers.signing import Signer
-from resolvers.storage import Storage
-from resolvers.throttle import Throttle
-from resolvers.verification import VerificationLog
+from resolvers.certificates.lifecycle import Issuer
+from resolvers.certificates.signing import Signer
+from resolvers.certificates.verification import VerificationLog
+from resolvers.core.actors import Actor
+from resolvers.core.jobs import JobQueue
+from resolvers.core.storage import Storage
+from resolvers.core.throttle import Throttle
+from resolvers.imports.runner import ImportLimits
 
 if TYPE_CHECKING:
     from graphql_api.settings import Settings

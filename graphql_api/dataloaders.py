@@ -29,8 +29,8 @@ from models import (
     StoredFile,
     TaxonomyTerm,
 )
-from resolvers.credits import credit_totals
-from resolvers.verification import verification_summaries
+from resolvers.achievements.credits import credit_totals
+from resolvers.certificates.verification import verification_summaries
 
 M = TypeVar("M", bound=Model)
 

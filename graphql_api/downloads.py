@@ -11,8 +11,8 @@ from starlette.responses import PlainTextResponse, Response
 
 from graphql_api.context import Services, bearer_token
 from models import StoredFile
-from resolvers.files import verify_download
-from resolvers.sessions import authenticate
+from resolvers.accounts.sessions import authenticate
+from resolvers.core.files import verify_download
 
 
 def _disposition(filename: str) -> str:

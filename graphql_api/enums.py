@@ -15,7 +15,7 @@ from models import (
     RecognitionStatus,
     TermKind,
 )
-from resolvers.codes import CodePurpose
+from resolvers.accounts.codes import CodePurpose
 
 strawberry.enum(IdType, name="IdType", description="证件类型")
 strawberry.enum(Gender, name="Gender", description="性别")

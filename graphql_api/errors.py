@@ -9,8 +9,8 @@ import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors
 
-from resolvers.errors import DomainError
-from resolvers.errors import ErrorCode as DomainErrorCode
+from resolvers.core.errors import DomainError
+from resolvers.core.errors import ErrorCode as DomainErrorCode
 
 strawberry.enum(DomainErrorCode, name="ErrorCode", description="Why a request failed.")
 ErrorCode = DomainErrorCode

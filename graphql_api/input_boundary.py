@@ -50,7 +50,7 @@ from tortoise.models import Model
 
 import models
 from graphql_api.errors import field_errors
-from resolvers.errors import DomainError, ErrorCode, Problem
+from resolvers.core.errors import DomainError, ErrorCode, Problem
 
 # Any text: the longest free text a form accepts is 2,000 characters; 5,000 characters are at
 # most 20,000 bytes, well within SQLite's LIKE pattern limit of 50,000 bytes.

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import SchemaExtension
 
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 
 
 def introspection_allowed(policy: str, actor_kind: ActorKind | None) -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 from strawberry.permission import BasePermission
 
 from graphql_api.errors import NotAuthenticated
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 
 
 def _actor(info: Any):

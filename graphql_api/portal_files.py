@@ -10,7 +10,7 @@ from starlette.responses import PlainTextResponse, Response
 
 from graphql_api.context import Services
 from graphql_api.downloads import file_response
-from resolvers.conversion_policies import public_file
+from resolvers.conversion.policies import public_file
 
 
 def portal_file_url(file_id: uuid.UUID) -> str:

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from tortoise.backends.base.config_generator import expand_db_url
 
 if TYPE_CHECKING:
-    from resolvers.files import UploadQuota
+    from resolvers.core.files import UploadQuota
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 
@@ -160,7 +160,7 @@ class Settings:
 
     @property
     def upload_quota(self) -> UploadQuota:
-        from resolvers.files import UploadQuota
+        from resolvers.core.files import UploadQuota
 
         return UploadQuota(self.upload_daily_files, self.upload_daily_mb * 1024 * 1024)
 

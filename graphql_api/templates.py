@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from models import AchievementSubtype, ImportKind
-from resolvers.achievement_details import TermBook
-from resolvers.import_layouts import FIXED_LAYOUTS, Layout, catalogue_layout
-from resolvers.workbook_writer import template_workbook
+from resolvers.achievements.details import TermBook
+from resolvers.workbooks.layouts import FIXED_LAYOUTS, Layout, catalogue_layout
+from resolvers.workbooks.writer import template_workbook
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 

@@ -11,15 +11,15 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from graphql_api.context import Services, client_address
-from resolvers.certificate_provenance import (
+from resolvers.certificates.lifecycle import CertificateStatus
+from resolvers.certificates.provenance import (
     CHECKED_STATEMENT,
     provenance_of,
     self_registered_count,
 )
-from resolvers.certificates import CertificateStatus
-from resolvers.clock import BEIJING_TIME, beijing_text
-from resolvers.errors import DomainError
-from resolvers.verification import Verification, verify
+from resolvers.certificates.verification import Verification, verify
+from resolvers.core.clock import BEIJING_TIME, beijing_text
+from resolvers.core.errors import DomainError
 
 _HEADERS = {
     "Cache-Control": "no-store",  # a revocation shows at once

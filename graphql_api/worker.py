@@ -20,8 +20,8 @@ from taskiq_redis import ListQueueBroker
 from tortoise import Tortoise
 
 from graphql_api.settings import Settings
-from resolvers.imports import ImportLimits, resume_stale_imports, run_import
-from resolvers.storage import LocalFolderStorage
+from resolvers.core.storage import LocalFolderStorage
+from resolvers.imports.runner import ImportLimits, resume_stale_imports, run_import
 
 log = logging.getLogger("creditbank.worker")
 

@@ -16,7 +16,8 @@ class Administrator(Model):
     username = fields.CharField(max_length=30, unique=True)
     name = fields.CharField(max_length=50)
     password_hash = fields.CharField(max_length=200, null=True)
-    # The RFC 6238 secret, encrypted with a key derived from SECRET_KEY (resolvers/totp.py).
+    # The RFC 6238 secret, encrypted with a key derived from SECRET_KEY
+    # (resolvers/accounts/totp.py).
     totp_secret = fields.CharField(max_length=255, null=True)
     # The time step of the last code accepted: a code is good once, never a step at or before it.
     totp_last_step = fields.BigIntField(default=0)

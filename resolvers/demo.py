@@ -30,18 +30,18 @@ from models import (
     RuleType,
     SubtypeAuthorisation,
 )
-from resolvers.achievement_details import TermBook, validate_details
-from resolvers.actors import Actor, ActorKind
-from resolvers.admins import create_administrator
-from resolvers.clock import now
-from resolvers.conversion_policies import create_policy
-from resolvers.conversion_rules import RuleInput, create_rule
-from resolvers.errors import Problems
-from resolvers.files import FileKind, store_generated
-from resolvers.learners import create_with_card
-from resolvers.passwords import hash_password
-from resolvers.storage import Storage
-from resolvers.validation import credit_code_check_char, resident_id_check_char
+from resolvers.accounts.admins import create_administrator
+from resolvers.accounts.learners import create_with_card
+from resolvers.accounts.passwords import hash_password
+from resolvers.achievements.details import TermBook, validate_details
+from resolvers.conversion.policies import create_policy
+from resolvers.conversion.rules import RuleInput, create_rule
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import now
+from resolvers.core.errors import Problems
+from resolvers.core.files import FileKind, store_generated
+from resolvers.core.storage import Storage
+from resolvers.core.validation import credit_code_check_char, resident_id_check_char
 
 DEMO_PASSWORD = "Demo1234"
 DEMO_ADMIN = "admin"

@@ -22,14 +22,14 @@ from models import (
     ProblemFeedback,
     ProblemType,
 )
-from resolvers import audit
-from resolvers.actors import Actor, require_authenticated, require_institution, require_learner
-from resolvers.clock import day_start, now
-from resolvers.errors import DomainError, ErrorCode
-from resolvers.files import attach_file
+from resolvers.core import audit
+from resolvers.core.actors import Actor, require_authenticated, require_institution, require_learner
+from resolvers.core.clock import day_start, now
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.core.files import attach_file
+from resolvers.core.pages import paginate
+from resolvers.core.validation import FieldChecker
 from resolvers.messages import notify, to_institution, to_learner
-from resolvers.pages import paginate
-from resolvers.validation import FieldChecker
 
 BANK_LABEL = "学分银行管理中心"
 MAX_DESCRIPTION = 500

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from tortoise.transactions import in_transaction
 
 from models import Message, RecipientKind
-from resolvers.actors import Actor, ActorKind
-from resolvers.bulk_rows import insert_rows
-from resolvers.clock import now
-from resolvers.errors import DomainError, ErrorCode
-from resolvers.ids import time_ordered_id
-from resolvers.pages import paginate
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.bulk_rows import insert_rows
+from resolvers.core.clock import now
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.core.ids import time_ordered_id
+from resolvers.core.pages import paginate
 
 
 @dataclass(frozen=True)

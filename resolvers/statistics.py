@@ -27,8 +27,8 @@ from models import (
     RuleStatus,
 )
 from models.enums import LabelledEnum
-from resolvers.actors import Actor, require_admin, require_institution, require_learner
-from resolvers.credits import credit_totals
+from resolvers.achievements.credits import credit_totals
+from resolvers.core.actors import Actor, require_admin, require_institution, require_learner
 
 ACADEMIC = "academic"
 NON_ACADEMIC = "non_academic"

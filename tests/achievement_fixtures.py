@@ -25,11 +25,11 @@ from models import (
     Message,
     RecognitionStatus,
 )
-from resolvers.achievement_details import TermBook, validate_details
-from resolvers.actors import Actor, ActorKind
-from resolvers.api_tokens import create_api_token
-from resolvers.errors import Problems
-from resolvers.learners import create_with_card
+from resolvers.accounts.api_tokens import create_api_token
+from resolvers.accounts.learners import create_with_card
+from resolvers.achievements.details import TermBook, validate_details
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.errors import Problems
 from tests.institution_fixtures import (
     FIELD_ERRORS,
     call,

@@ -26,11 +26,11 @@ from models import (
     SubjectKind,
     SubtypeAuthorisation,
 )
-from resolvers.actors import Actor, ActorKind
-from resolvers.admins import create_administrator, issue_admin_token
-from resolvers.api_tokens import create_api_token
-from resolvers.sessions import issue_session
-from resolvers.taxonomy import SUBTYPES
+from resolvers.accounts.admins import create_administrator, issue_admin_token
+from resolvers.accounts.api_tokens import create_api_token
+from resolvers.accounts.sessions import issue_session
+from resolvers.catalogue.taxonomy import SUBTYPES
+from resolvers.core.actors import Actor, ActorKind
 from tests.institution_fixtures import (
     FIELD_ERRORS,
     login_institution,

@@ -25,10 +25,10 @@ from graphql_api.app import create_app
 from graphql_api.context import Services
 from graphql_api.settings import Settings, tortoise_config
 from notifications.sms import MemorySmsSender
-from resolvers import passwords
-from resolvers.signing import publish_key
-from resolvers.taxonomy import ensure_default_taxonomy
-from resolvers.throttle import Throttle
+from resolvers.accounts import passwords
+from resolvers.catalogue.taxonomy import ensure_default_taxonomy
+from resolvers.certificates.signing import publish_key
+from resolvers.core.throttle import Throttle
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import openpyxl
 
-from resolvers.import_layouts import Layout
+from resolvers.workbooks.layouts import Layout
 
 RECORD_FIELDS = """
     id kind status statusLabel operatorName filename totalRows processedRows importedCount

@@ -25,10 +25,10 @@ from models import (
     Learner,
     LearnerStatus,
 )
-from resolvers.admins import create_administrator, issue_admin_token
-from resolvers.learners import create_with_card
-from resolvers.passwords import hash_password
-from resolvers.validation import credit_code_check_char, resident_id_check_char
+from resolvers.accounts.admins import create_administrator, issue_admin_token
+from resolvers.accounts.learners import create_with_card
+from resolvers.accounts.passwords import hash_password
+from resolvers.core.validation import credit_code_check_char, resident_id_check_char
 
 PASSWORD = "Passw0rd1"
 

@@ -19,9 +19,9 @@ import pytest
 
 from graphql_api import cli
 from models import Administrator, AuditEntry
-from resolvers import clock
-from resolvers.admins import create_administrator, issue_admin_token
-from resolvers.errors import DomainError, ErrorCode
+from resolvers.accounts.admins import create_administrator, issue_admin_token
+from resolvers.core import clock
+from resolvers.core.errors import DomainError, ErrorCode
 from tests.conftest import Api, app_with_limits
 
 SECRET_KEY = "test-secret"  # the settings fixture's
@@ -37,7 +37,8 @@ WRONG = [{"field": None, "code": "INVALID_CREDENTIALS", "message": "账号或密
 
 @pytest.fixture(autouse=True)
 def _frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
-    """TOTP steps follow ``resolvers.clock.now``; a fixed moment makes each code's step known."""
+    """TOTP steps follow ``resolvers.core.clock.now``; a fixed moment makes each code's step
+    known."""
     monkeypatch.setattr(clock, "now", lambda: MOMENT)
 
 
@@ -181,8 +182,8 @@ async def test_the_same_code_sent_twice_at_once_logs_in_once(api: Api):
 
 async def test_wrong_codes_count_as_failed_logins_and_the_account_is_throttled(api: Api):
     """After the right password with wrong codes, the shared password login's policy for repeated
-    failures applies (in resolvers/logins.py: LOCKED, or RATE_LIMITED where it throttles), and
-    even the right password with a fresh code is refused until it passes."""
+    failures applies (in resolvers/accounts/logins.py: LOCKED, or RATE_LIMITED where it
+    throttles), and even the right password with a fresh code is refused until it passes."""
     otp, _ = await _set_up()
     wrong = f"{(int(_code(otp)) + 1) % 1_000_000:06d}"
     answers = [(await _login(api, wrong))["errors"] for _ in range(5)]

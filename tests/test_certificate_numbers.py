@@ -11,8 +11,8 @@ import secrets
 import pytest
 
 from models import Certificate
-from resolvers import certificate_numbers
-from resolvers.certificate_numbers import (
+from resolvers.certificates import numbers as certificate_numbers
+from resolvers.certificates.numbers import (
     ALPHABET,
     LEGACY_CHECK_SYMBOLS,
     check_character,

@@ -14,9 +14,9 @@ import pytest
 from PIL import Image
 
 from models import AchievementSource, Certificate
-from resolvers import certificate_render as render
-from resolvers.certificate_layouts import ACHIEVEMENTS_TITLE, layout_of
-from resolvers.signing import verify_compact
+from resolvers.certificates import render
+from resolvers.certificates.layouts import ACHIEVEMENTS_TITLE, layout_of
+from resolvers.certificates.signing import verify_compact
 from tests.achievement_fixtures import (
     ISSUED,
     REGISTER,

@@ -14,8 +14,8 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageChops, ImageDraw
 
-from resolvers import certificate_render as render
-from resolvers.certificate_render import (
+from resolvers.certificates import render
+from resolvers.certificates.render import (
     MARGIN,
     PAGE_HEIGHT,
     PAGE_WIDTH,

@@ -9,11 +9,11 @@ import datetime as dt
 import pytest
 
 from models import Certificate, CertificateKind
-from resolvers.actors import Actor, ActorKind
-from resolvers.certificates import request_certificate
-from resolvers.clock import SHANGHAI, beijing, beijing_text, iso, utc
-from resolvers.signing import verify_compact
-from resolvers.verifiable_credentials import build_credential
+from resolvers.certificates.credentials import build_credential
+from resolvers.certificates.lifecycle import request_certificate
+from resolvers.certificates.signing import verify_compact
+from resolvers.core.actors import Actor, ActorKind
+from resolvers.core.clock import SHANGHAI, beijing, beijing_text, iso, utc
 from tests.achievement_fixtures import AchievementWorld, build_world, stored_row
 from tests.institution_fixtures import admin_token  # noqa: F401
 

@@ -10,9 +10,9 @@ import httpx
 import pytest
 
 from models import Certificate, CertificateKind
-from resolvers.actors import Actor, ActorKind
-from resolvers.certificate_numbers import ALPHABET, LEGACY_CHECK_SYMBOLS, new_number
-from resolvers.certificates import request_certificate
+from resolvers.certificates.lifecycle import request_certificate
+from resolvers.certificates.numbers import ALPHABET, LEGACY_CHECK_SYMBOLS, new_number
+from resolvers.core.actors import Actor, ActorKind
 from tests.achievement_fixtures import AchievementWorld, build_world, stored_row
 from tests.conftest import app_with_limits
 from tests.institution_fixtures import admin_token  # noqa: F401

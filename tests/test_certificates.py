@@ -25,11 +25,12 @@ from models import (
     Message,
     StoredFile,
 )
-from resolvers import certificate_files, certificate_render
-from resolvers.actors import Actor, ActorKind
-from resolvers.certificate_numbers import new_number
-from resolvers.certificates import request_certificate
-from resolvers.signing import verify_compact
+from resolvers.certificates import files as certificate_files
+from resolvers.certificates import render as certificate_render
+from resolvers.certificates.lifecycle import request_certificate
+from resolvers.certificates.numbers import new_number
+from resolvers.certificates.signing import verify_compact
+from resolvers.core.actors import Actor, ActorKind
 from tests.achievement_fixtures import (
     ROLES,
     WITHDRAW,

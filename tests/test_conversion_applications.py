@@ -23,7 +23,7 @@ from models import (
     RuleStatus,
     TargetKind,
 )
-from resolvers.clock import today
+from resolvers.core.clock import today
 from tests.achievement_fixtures import (
     ROLES,
     WITHDRAW,

@@ -24,7 +24,7 @@ from models import (
     TargetKind,
     VerificationCode,
 )
-from resolvers import exports
+from resolvers.exports import exports
 from tests.achievement_fixtures import AchievementWorld, build_world, stored_row
 from tests.catalogue_fixtures import count_queries
 from tests.conversion_fixtures import (

@@ -25,8 +25,8 @@ from models import (
     RuleType,
     StoredFile,
 )
-from resolvers import conversion_policies
-from resolvers.conversion_policies import ALREADY_PUBLISHED, public_file
+from resolvers.conversion import policies as conversion_policies
+from resolvers.conversion.policies import ALREADY_PUBLISHED, public_file
 from tests.achievement_fixtures import ROLES, AchievementWorld, build_world
 from tests.catalogue_fixtures import count_queries
 from tests.institution_fixtures import (

@@ -28,7 +28,7 @@ from models import (
     RecipientKind,
     RuleCodeSequence,
 )
-from resolvers.conversion_rules import code_day
+from resolvers.conversion.rules import code_day
 from tests.achievement_fixtures import (
     COURSE,
     ROLES,

@@ -25,10 +25,10 @@ from models import (
     StoredFile,
     VerificationCode,
 )
-from resolvers import exports
-from resolvers.achievement_details import TermBook
-from resolvers.import_layouts import DEPOSITS
-from resolvers.workbook_writer import template_workbook
+from resolvers.achievements.details import TermBook
+from resolvers.exports import exports
+from resolvers.workbooks.layouts import DEPOSITS
+from resolvers.workbooks.writer import template_workbook
 from tests.achievement_fixtures import (
     COURSE,
     AchievementWorld,

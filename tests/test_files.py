@@ -13,16 +13,16 @@ import pytest
 
 from graphql_api.settings import Settings
 from models import AuditEntry, StoredFile
-from resolvers.errors import DomainError, ErrorCode
-from resolvers.files import (
+from resolvers.accounts.sessions import authenticate
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.core.files import (
     MAX_FILE_SIZE,
     attach_file,
     can_read_file,
     download_link,
     sign_download,
 )
-from resolvers.sessions import authenticate
-from resolvers.storage import LocalFolderStorage
+from resolvers.core.storage import LocalFolderStorage
 from tests.institution_fixtures import (
     admin_token,  # noqa: F401
     credit_code,

@@ -10,8 +10,8 @@ import strawberry.schema.schema as strawberry_schema
 
 from graphql_api.dataloaders import Loaders
 from graphql_api.schema import build_schema
-from resolvers import admins
-from resolvers.actors import ANONYMOUS
+from resolvers.accounts import admins
+from resolvers.core.actors import ANONYMOUS
 
 
 async def test_query_over_get(api):

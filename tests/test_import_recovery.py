@@ -13,9 +13,9 @@ import pytest
 
 from graphql_api.settings import PROJECT_DIR
 from models import ImportJob, ImportStatus, Learner, LearnerAchievement, Message
-from resolvers.clock import now
-from resolvers.import_layouts import DEPOSITS
-from resolvers.imports import ImportLimits, run_import
+from resolvers.core.clock import now
+from resolvers.imports.runner import ImportLimits, run_import
+from resolvers.workbooks.layouts import DEPOSITS
 from tests.achievement_fixtures import build_world
 from tests.import_fixtures import upload_import, workbook
 from tests.institution_fixtures import admin_token, resident_id  # noqa: F401

@@ -26,16 +26,16 @@ from models import (
     RecipientKind,
     StoredFile,
 )
-from resolvers.clock import now
-from resolvers.import_cells import UNCOMPUTED_MESSAGE
-from resolvers.import_layouts import (
+from resolvers.core.clock import now
+from resolvers.imports.cells import UNCOMPUTED_MESSAGE
+from resolvers.imports.runner import ImportLimits, run_import
+from resolvers.workbooks.layouts import (
     COMMUNITY_ACCOUNTS,
     COMMUNITY_RESULTS,
     DEPOSITS,
     LEARNER_ACCOUNTS,
     ColumnKind,
 )
-from resolvers.imports import ImportLimits, run_import
 from tests.achievement_fixtures import AchievementWorld, build_world, messages_to
 from tests.import_fixtures import (
     IMPORT_RECORDS,

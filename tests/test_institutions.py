@@ -18,7 +18,7 @@ from models import (
     InstitutionUserStatus,
     VerificationCode,
 )
-from resolvers.clock import beijing
+from resolvers.core.clock import beijing
 from tests import institution_fixtures
 from tests.institution_fixtures import (
     AUDIT_LOG,

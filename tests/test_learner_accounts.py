@@ -7,8 +7,8 @@ import asyncio
 import datetime as dt
 
 from models import AuditEntry, IdType, Learner, LearnerStatus, SessionToken, VerificationCode
-from resolvers.cards import is_valid_card_number
-from resolvers.learners import create_with_card
+from resolvers.accounts.cards import is_valid_card_number
+from resolvers.accounts.learners import create_with_card
 
 NAME = "张三"
 ID_NUMBER = "11010519491231002X"
@@ -285,7 +285,7 @@ async def test_an_unknown_account_is_throttled_alike(api):
 
 
 async def test_waits_grow_and_end(api, monkeypatch):
-    from resolvers import throttle
+    from resolvers.core import throttle
 
     clock = [throttle._monotonic()]
     monkeypatch.setattr(throttle, "_monotonic", lambda: clock[0])

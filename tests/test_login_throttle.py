@@ -15,10 +15,10 @@ import pytest
 from graphql_api.app import create_app
 from models import InstitutionUserStatus, SubjectKind
 from notifications.sms import MemorySmsSender
-from resolvers import throttle as throttle_module
-from resolvers.errors import DomainError, ErrorCode
-from resolvers.logins import LoginAttempt, password_login
-from resolvers.throttle import FRESH_ADDRESS_CEILING, Throttle
+from resolvers.accounts.logins import LoginAttempt, password_login
+from resolvers.core import throttle as throttle_module
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.core.throttle import FRESH_ADDRESS_CEILING, Throttle
 from tests.institution_fixtures import (
     PASSWORD,
     make_institution,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models import Institution, Learner, Message
-from resolvers.admins import create_administrator, issue_admin_token
+from resolvers.accounts.admins import create_administrator, issue_admin_token
 from resolvers.messages import notify, to_institution, to_learner
 from tests.institution_fixtures import (
     login_institution,

@@ -30,10 +30,10 @@ from models import (
     SubjectKind,
     VerificationCode,
 )
-from resolvers.actors import Actor, ActorKind
-from resolvers.api_tokens import create_api_token
-from resolvers.passwords import verify_password
-from resolvers.sessions import authenticate, issue_session
+from resolvers.accounts.api_tokens import create_api_token
+from resolvers.accounts.passwords import verify_password
+from resolvers.accounts.sessions import authenticate, issue_session
+from resolvers.core.actors import Actor, ActorKind
 from tests import institution_fixtures
 from tests.institution_fixtures import (
     FIELD_ERRORS,

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import zxingcpp
 from PIL import Image
 
-from resolvers.clock import today
+from resolvers.core.clock import today
 from tests.catalogue_fixtures import (
     authorise,
     institution_with_token,

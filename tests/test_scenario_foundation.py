@@ -3,8 +3,8 @@ registers, is approved by an administrator and adds a sub-user, who then logs in
 
 from __future__ import annotations
 
-from resolvers.admins import create_administrator, issue_admin_token
-from resolvers.validation import credit_code_check_char, resident_id_check_char
+from resolvers.accounts.admins import create_administrator, issue_admin_token
+from resolvers.core.validation import credit_code_check_char, resident_id_check_char
 
 SEND_CODE = """mutation($purpose: CodePurpose!, $phone: String) {
   verificationCodeSend(input: {purpose: $purpose, phone: $phone}) {

@@ -21,9 +21,9 @@ from graphql_api.app import create_app
 from graphql_api.settings import Settings
 from models import SigningKey
 from models.certificates import CertificateKind
-from resolvers.certificate_numbers import new_number
-from resolvers.clock import now
-from resolvers.signing import (
+from resolvers.certificates.credentials import build_credential
+from resolvers.certificates.numbers import new_number
+from resolvers.certificates.signing import (
     InvalidCredential,
     Signer,
     canonical_json,
@@ -31,7 +31,7 @@ from resolvers.signing import (
     published_jwks,
     verify_compact,
 )
-from resolvers.verifiable_credentials import build_credential
+from resolvers.core.clock import now
 
 B64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 

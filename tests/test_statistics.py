@@ -16,7 +16,7 @@ from models import (
     RuleStatus,
     RuleType,
 )
-from resolvers.admins import create_administrator, issue_admin_token
+from resolvers.accounts.admins import create_administrator, issue_admin_token
 from tests.test_messages import _institution_user, _learner
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from models import AchievementSubtype, AuditEntry, TaxonomyTerm, TermKind
-from resolvers.audit import object_uuid
+from resolvers.core.audit import object_uuid
 from tests import institution_fixtures
 from tests.catalogue_fixtures import CREATE, entry_input, institution_with_token
 from tests.institution_fixtures import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import uuid
 
-from resolvers.errors import DomainError, ErrorCode
-from resolvers.throttle import Throttle
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.core.throttle import Throttle
 from tests.test_worker import redis_url  # noqa: F401
 
 LIMITS = {
@@ -50,7 +50,7 @@ async def test_redis_limits_are_shared_between_processes(redis_url: str):  # noq
 
 
 def test_the_local_window_moves_and_idle_addresses_are_dropped(monkeypatch):
-    from resolvers import throttle as module
+    from resolvers.core import throttle as module
 
     clock = [1000.0]
     monkeypatch.setattr(module.time, "monotonic", lambda: clock[0])

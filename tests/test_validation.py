@@ -5,10 +5,15 @@ from __future__ import annotations
 import pytest
 
 from models import IdType
-from resolvers.cards import CARD_PREFIX, is_valid_card_number, luhn_check_digit, new_card_number
-from resolvers.errors import DomainError, ErrorCode
-from resolvers.masking import mask_id_number, mask_name, mask_phone
-from resolvers.validation import (
+from resolvers.accounts.cards import (
+    CARD_PREFIX,
+    is_valid_card_number,
+    luhn_check_digit,
+    new_card_number,
+)
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.core.masking import mask_id_number, mask_name, mask_phone
+from resolvers.core.validation import (
     FieldChecker,
     credit_code_check_char,
     credit_code_error,

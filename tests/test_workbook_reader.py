@@ -14,16 +14,16 @@ from typing import Any
 import pytest
 from openpyxl import Workbook
 
-from resolvers import workbook_reader
-from resolvers.errors import DomainError, ErrorCode
-from resolvers.import_layouts import (
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.workbooks import reader as workbook_reader
+from resolvers.workbooks.layouts import (
     COMMUNITY_RESULTS,
     DEPOSITS,
     FIXED_LAYOUTS,
     LEARNER_ACCOUNTS,
     Layout,
 )
-from resolvers.workbook_reader import (
+from resolvers.workbooks.reader import (
     UNCOMPUTED,
     SheetRow,
     UncomputedFormula,

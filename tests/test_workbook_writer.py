@@ -15,8 +15,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from models import DetailSchema, ImportKind, TermKind
-from resolvers.achievement_details import SCHEMAS, TermBook
-from resolvers.import_layouts import (
+from resolvers.achievements.details import SCHEMAS, TermBook
+from resolvers.workbooks.layouts import (
     COMMUNITY_ACCOUNTS,
     COMMUNITY_RESULTS,
     DEPOSITS,
@@ -27,7 +27,7 @@ from resolvers.import_layouts import (
     Layout,
     catalogue_layout,
 )
-from resolvers.workbook_writer import (
+from resolvers.workbooks.writer import (
     INSTRUCTIONS_SHEET,
     OPTIONS_SHEET,
     TEMPLATE_ROWS,

@@ -14,7 +14,7 @@ import pytest
 
 from graphql_api.settings import PROJECT_DIR
 from models import LearnerAchievement
-from resolvers.import_layouts import DEPOSITS
+from resolvers.workbooks.layouts import DEPOSITS
 from tests.achievement_fixtures import build_world
 from tests.import_fixtures import record, upload_import, workbook
 from tests.institution_fixtures import admin_token, resident_id  # noqa: F401

@@ -7,9 +7,9 @@ import strawberry
 from graphql_api.accounts.mutations import LoginPayload
 from graphql_api.context import Info
 from graphql_api.errors import field_errors
-from resolvers import admins
-from resolvers.errors import DomainError
-from resolvers.logins import LoginAttempt
+from resolvers.accounts import admins
+from resolvers.accounts.logins import LoginAttempt
+from resolvers.core.errors import DomainError
 
 
 @strawberry.input(description="管理员登录: login account, password and the authenticator's code.")

@@ -12,14 +12,14 @@ from graphql_api.context import Info
 from graphql_api.enums import CodePurpose, Gender, IdType
 from graphql_api.errors import FieldError, field_errors
 from graphql_api.permissions import IsAccountHolder, IsAuthenticated, IsLearner
-from resolvers import credentials, learners
-from resolvers.actors import ActorKind
-from resolvers.codes import CodePurpose as _CodePurpose
-from resolvers.codes import send_code
-from resolvers.errors import DomainError, ErrorCode
-from resolvers.logins import LoginAttempt
-from resolvers.masking import mask_phone
-from resolvers.sessions import revoke_session
+from resolvers.accounts import credentials, learners
+from resolvers.accounts.codes import CodePurpose as _CodePurpose
+from resolvers.accounts.codes import send_code
+from resolvers.accounts.logins import LoginAttempt
+from resolvers.accounts.sessions import revoke_session
+from resolvers.core.actors import ActorKind
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.core.masking import mask_phone
 
 _TO_OWN_PHONE = {_CodePurpose.CHANGE_PASSWORD, _CodePurpose.EXPORT}
 _NEEDS_LOGIN = _TO_OWN_PHONE | {_CodePurpose.CHANGE_PHONE}

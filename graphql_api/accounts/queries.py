@@ -8,7 +8,7 @@ from graphql_api.accounts.types import LearnerType
 from graphql_api.context import Info
 from graphql_api.institutions.types import InstitutionType, InstitutionUserType
 from models import Administrator, InstitutionUser, Learner
-from resolvers.actors import ActorKind
+from resolvers.core.actors import ActorKind
 
 strawberry.enum(ActorKind, name="ActorKind", description="Who is calling.")
 

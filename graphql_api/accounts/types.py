@@ -12,8 +12,8 @@ from graphql_api.common import shown
 from graphql_api.context import Info
 from graphql_api.enums import Gender, IdType, LearnerStatus
 from models import Learner as LearnerModel
-from resolvers.actors import Actor
-from resolvers.masking import mask_id_number, mask_phone
+from resolvers.core.actors import Actor
+from resolvers.core.masking import mask_id_number, mask_phone
 
 
 def sees_whole_identity(

@@ -16,8 +16,8 @@ from graphql_api.context import Info
 from graphql_api.enums import IdType
 from graphql_api.errors import FieldError, field_errors
 from graphql_api.permissions import IsAdministrator, IsInstitution, IsInstitutionUser, IsLearner
-from resolvers import learner_achievements
-from resolvers.errors import DomainError, Problems
+from resolvers.achievements import learner_achievements
+from resolvers.core.errors import DomainError, Problems
 
 
 def parse_ids(ids: list[strawberry.ID], field: str = "ids") -> list[uuid.UUID]:

@@ -17,7 +17,7 @@ from graphql_api.achievements.types import (
 from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
 from graphql_api.permissions import IsAdministrator, IsInstitution, IsLearner
-from resolvers import learner_achievements
+from resolvers.achievements import learner_achievements
 
 
 @strawberry.type

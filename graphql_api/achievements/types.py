@@ -17,8 +17,8 @@ from graphql_api.files.types import StoredFileType
 from graphql_api.institutions.types import InstitutionType
 from models import AchievementSource, AchievementStatus, Learner
 from models import LearnerAchievement as LearnerAchievementModel
-from resolvers.learner_achievements import ObtainedBy as _ObtainedBy
-from resolvers.masking import mask_id_number, mask_phone
+from resolvers.achievements.learner_achievements import ObtainedBy as _ObtainedBy
+from resolvers.core.masking import mask_id_number, mask_phone
 
 strawberry.enum(AchievementStatus, name="AchievementStatus", description="学员成果状态")
 strawberry.enum(AchievementSource, name="AchievementSource", description="成果来源")

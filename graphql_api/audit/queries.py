@@ -10,7 +10,7 @@ from graphql_api.audit.types import AuditEntryType
 from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
 from graphql_api.permissions import IsAdministrator
-from resolvers.admins import audit_log
+from resolvers.accounts.admins import audit_log
 
 
 @strawberry.type

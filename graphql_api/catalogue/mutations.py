@@ -13,8 +13,8 @@ from graphql_api.common import parse_id
 from graphql_api.context import Info
 from graphql_api.errors import FieldError, field_errors
 from graphql_api.permissions import IsAdministrator, IsInstitution
-from resolvers import catalogue
-from resolvers.errors import DomainError
+from resolvers.catalogue import entries as catalogue
+from resolvers.core.errors import DomainError
 
 
 @strawberry.input(description="存储新成果: a catalogue entry of one subtype.")

@@ -16,7 +16,7 @@ from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
 from graphql_api.enums import RecognitionStatus
 from graphql_api.permissions import IsAdministrator, IsAdministratorOrInstitution, IsInstitution
-from resolvers import catalogue
+from resolvers.catalogue import entries as catalogue
 
 
 def _optional_id(value: strawberry.ID | None, field: str):

@@ -29,14 +29,12 @@ from models import (
     Learner,
     ReviewDecision,
 )
-from resolvers import (
-    conversion_applications,
-    conversion_options,
-    conversion_records,
-    conversion_reviews,
-)
-from resolvers.conversion_records import RecordScope
-from resolvers.masking import mask_id_number
+from resolvers.conversion import applications as conversion_applications
+from resolvers.conversion import options as conversion_options
+from resolvers.conversion import records as conversion_records
+from resolvers.conversion import reviews as conversion_reviews
+from resolvers.conversion.records import RecordScope
+from resolvers.core.masking import mask_id_number
 
 strawberry.enum(ApplicationStatus, name="ConversionApplicationStatus", description="转换状态")
 strawberry.enum(Initiator, name="ConversionInitiator", description="转换发起人: 个人 / 机构")

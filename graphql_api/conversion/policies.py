@@ -20,8 +20,8 @@ from graphql_api.permissions import (
 )
 from graphql_api.portal_files import portal_file_url
 from models import ConversionPolicy, PolicyStatus
-from resolvers import conversion_policies as policies
-from resolvers.files import sign_download
+from resolvers.conversion import policies
+from resolvers.core.files import sign_download
 
 # Registered as a GraphQL enum; annotations use the model class itself (mypy accepts it).
 strawberry.enum(PolicyStatus, name="ConversionPolicyStatus", description="转换办法状态")

@@ -24,7 +24,7 @@ from models import (
     RuleType,
     TargetKind,
 )
-from resolvers.files import sign_download
+from resolvers.core.files import sign_download
 
 # Registered as GraphQL enums; annotations use the model classes themselves (mypy accepts them).
 strawberry.enum(RuleType, name="ConversionRuleType", description="转换规则类型")

@@ -19,8 +19,8 @@ from graphql_api.permissions import (
     IsInstitutionUser,
 )
 from models import ConversionRule, RuleStatus, RuleType
-from resolvers import conversion_rules as rules
-from resolvers.conversion_rules import RuleScope
+from resolvers.conversion import rules
+from resolvers.conversion.rules import RuleScope
 
 strawberry.enum(
     RuleScope,

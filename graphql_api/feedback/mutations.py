@@ -16,7 +16,7 @@ from graphql_api.feedback.types import (
 from graphql_api.permissions import IsAdministratorOrInstitution, IsLearner
 from models import ProblemFeedback
 from resolvers import feedback
-from resolvers.errors import DomainError, Problems
+from resolvers.core.errors import DomainError, Problems
 
 
 @strawberry.input

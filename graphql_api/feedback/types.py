@@ -16,8 +16,8 @@ from graphql_api.files.types import StoredFileType
 from models import FeedbackReply as FeedbackReplyModel
 from models import FeedbackStatus, Institution, Learner, LearnerAchievement, ProblemType, StoredFile
 from models import ProblemFeedback as ProblemFeedbackModel
+from resolvers.core.masking import mask_id_number
 from resolvers.feedback import BANK_LABEL, FeedbackResolution, threads
-from resolvers.masking import mask_id_number
 
 strawberry.enum(ProblemType, name="ProblemType", description="反馈问题类型")
 strawberry.enum(FeedbackStatus, name="FeedbackStatus", description="问题反馈解决状态")

@@ -9,8 +9,8 @@ from graphql_api.context import Info
 from graphql_api.errors import FieldError, field_errors
 from graphql_api.files.types import StoredFileType
 from graphql_api.permissions import IsAuthenticated
-from resolvers.errors import DomainError, ErrorCode
-from resolvers.files import MAX_FILE_SIZE, store_upload
+from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.core.files import MAX_FILE_SIZE, store_upload
 
 
 @strawberry.type

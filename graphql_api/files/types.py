@@ -9,7 +9,7 @@ import strawberry
 from graphql_api.common import shown
 from graphql_api.context import Info
 from models import StoredFile as StoredFileModel
-from resolvers.files import can_read_file, sign_download
+from resolvers.core.files import can_read_file, sign_download
 
 
 @strawberry.type(name="StoredFile", description="An uploaded file (a PDF).")

@@ -12,9 +12,9 @@ from graphql_api.errors import FieldError, field_errors
 from graphql_api.institutions.types import ApiTokenType, InstitutionType, InstitutionUserType
 from graphql_api.permissions import IsAdministrator, IsInstitutionUser
 from models import InstitutionUserStatus
-from resolvers import api_tokens, institution_users, institutions
-from resolvers.errors import DomainError
-from resolvers.logins import LoginAttempt
+from resolvers.accounts import api_tokens, institution_users, institutions
+from resolvers.accounts.logins import LoginAttempt
+from resolvers.core.errors import DomainError
 
 
 @strawberry.input(description="注册人信息 with the login phone, password and SMS code.")

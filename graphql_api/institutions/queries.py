@@ -13,7 +13,7 @@ from graphql_api.permissions import (
     IsAdministratorOrInstitution,
     IsInstitutionUser,
 )
-from resolvers import api_tokens, institution_users, institutions
+from resolvers.accounts import api_tokens, institution_users, institutions
 
 
 @strawberry.type

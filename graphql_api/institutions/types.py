@@ -13,7 +13,7 @@ from graphql_api.enums import InstitutionKind, InstitutionStatus, InstitutionUse
 from models import ApiToken as ApiTokenModel
 from models import Institution as InstitutionModel
 from models import InstitutionUser as InstitutionUserModel
-from resolvers.masking import mask_phone
+from resolvers.core.masking import mask_phone
 
 
 @strawberry.type(name="Institution", description="机构: an institution and its information.")

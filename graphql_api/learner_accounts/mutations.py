@@ -11,8 +11,8 @@ from graphql_api.context import Info
 from graphql_api.enums import IdType
 from graphql_api.errors import FieldError, field_errors
 from graphql_api.permissions import IsInstitution, IsInstitutionUser
-from resolvers import learner_accounts
-from resolvers.errors import DomainError
+from resolvers.accounts import learner_accounts
+from resolvers.core.errors import DomainError
 
 
 @strawberry.input(description="增加新学员: name and ID number; the account starts inactive.")

@@ -11,7 +11,7 @@ from graphql_api.achievements.types import LearnerAchievementType, achievement_p
 from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
 from graphql_api.permissions import IsInstitution
-from resolvers import learner_accounts
+from resolvers.accounts import learner_accounts
 
 
 @strawberry.type

@@ -11,7 +11,7 @@ from graphql_api.errors import FieldError, field_errors
 from graphql_api.messages.types import MessageType
 from graphql_api.permissions import IsAccountHolder
 from resolvers import messages
-from resolvers.errors import DomainError
+from resolvers.core.errors import DomainError
 
 
 @strawberry.type

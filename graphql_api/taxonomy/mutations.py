@@ -10,8 +10,8 @@ from graphql_api.enums import DetailSchema, TermKind
 from graphql_api.errors import FieldError, field_errors
 from graphql_api.permissions import IsAdministrator
 from graphql_api.taxonomy.types import AchievementSubtypeType, TaxonomyTermType
-from resolvers import taxonomy
-from resolvers.errors import DomainError
+from resolvers.catalogue import taxonomy
+from resolvers.core.errors import DomainError
 
 
 @strawberry.input(description="A new 成果子类型.")

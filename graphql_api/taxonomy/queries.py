@@ -12,7 +12,7 @@ from graphql_api.taxonomy.types import (
     AchievementSubtypeType,
     TaxonomyTermType,
 )
-from resolvers import taxonomy
+from resolvers.catalogue import taxonomy
 
 
 @strawberry.type

@@ -1,0 +1,1 @@
+"""Excel workbooks: the template layouts, the safe reader of uploads and the streaming writer."""
