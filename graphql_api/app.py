@@ -18,18 +18,18 @@ from starlette.websockets import WebSocket
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
-from graphql_api.body_limit import BodyLimitMiddleware
 from graphql_api.context import Context, Services, bearer_token, client_address
-from graphql_api.downloads import download_file
 from graphql_api.graphiql import graphiql_page, graphiql_routes
-from graphql_api.portal_files import download_public_file
+from graphql_api.http.body_limit import BodyLimitMiddleware
+from graphql_api.http.downloads import download_file
+from graphql_api.http.portal_files import download_public_file
+from graphql_api.http.security_headers import SecurityHeadersMiddleware
+from graphql_api.http.templates import download_template
+from graphql_api.http.verify import verify_json, verify_page
+from graphql_api.http.well_known import jwks
 from graphql_api.request_parsing import CheckedRequestGraphQL
 from graphql_api.schema import schema
-from graphql_api.security_headers import SecurityHeadersMiddleware
 from graphql_api.settings import Settings
-from graphql_api.templates import download_template
-from graphql_api.verify import verify_json, verify_page
-from graphql_api.well_known import jwks
 from notifications.sms import SmsSender, sms_sender
 from resolvers.accounts.sessions import authenticate
 from resolvers.certificates.lifecycle import Issuer

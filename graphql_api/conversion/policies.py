@@ -12,13 +12,13 @@ from graphql_api.common import Page, parse_id, shown
 from graphql_api.context import Info
 from graphql_api.errors import FieldError, mutate
 from graphql_api.files.types import StoredFileType
+from graphql_api.http.portal_files import portal_file_url
 from graphql_api.institutions.types import InstitutionType
 from graphql_api.permissions import (
     IsAdministrator,
     IsAdministratorOrInstitution,
     IsInstitutionUser,
 )
-from graphql_api.portal_files import portal_file_url
 from models import ConversionPolicy, PolicyStatus
 from resolvers.conversion import policies
 from resolvers.core.files import sign_download
