@@ -40,13 +40,7 @@ from tests.achievement_fixtures import (
     stored_row,
 )
 from tests.conftest import app_with_limits
-from tests.institution_fixtures import (
-    OK,
-    admin_token,  # noqa: F401
-    call,
-    check_outcome,
-    codes,
-)
+from tests.institution_fixtures import OK, call, check_outcome, codes
 
 CERTIFICATE_FIELDS = (
     "id number kind kindLabel issuedOn validUntil status statusLabel revokedAt revokedReason "
@@ -82,7 +76,7 @@ CHECK = """query Check($number: String!) { certificateVerify(number: $number) {
 
 
 @pytest.fixture
-async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
+async def world(api, admin_token: str) -> AchievementWorld:
     return await build_world(api, admin_token)
 
 
