@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
-import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -35,12 +33,10 @@ from resolvers.accounts.sessions import authenticate
 from resolvers.certificates.lifecycle import Issuer
 from resolvers.certificates.signing import Signer, publish_key
 from resolvers.certificates.verification import VerificationLog
-from resolvers.core.jobs import InProcessJobs, JobQueue
+from resolvers.core.jobs import InProcessJobs, JobQueue, StaleJobSweeper
 from resolvers.core.storage import LocalFolderStorage, Storage
 from resolvers.core.throttle import Throttle
 from resolvers.imports.runner import ImportLimits, resume_stale_imports, run_import
-
-log = logging.getLogger("creditbank")
 
 
 class CreditBankGraphQL(CheckedRequestGraphQL):
@@ -75,9 +71,6 @@ async def _health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-SWEEP_SECONDS = 60
-
-
 def job_queue(settings: Settings, storage: Storage, limits: ImportLimits) -> JobQueue:
     """In-process jobs by default; the taskiq worker's queue when JOB_BROKER names a broker."""
     if settings.job_broker == "inprocess":
@@ -85,16 +78,6 @@ def job_queue(settings: Settings, storage: Storage, limits: ImportLimits) -> Job
     from graphql_api.worker import TaskiqJobs
 
     return TaskiqJobs()
-
-
-async def _sweep(jobs: JobQueue) -> None:
-    """Resume the imports a stopped process left unfinished, now and every minute."""
-    while True:
-        try:
-            await resume_stale_imports(jobs)
-        except Exception:
-            log.exception("resuming imports failed")
-        await asyncio.sleep(SWEEP_SECONDS)
 
 
 async def _start(jobs: JobQueue) -> None:
@@ -142,15 +125,14 @@ def create_app(
             return
         async with RegisterTortoise(app, config=settings.tortoise, generate_schemas=False):
             await publish_key(services.signer)
-            sweeper = None
+            sweeper = StaleJobSweeper(functools.partial(resume_stale_imports, services.jobs))
             if isinstance(services.jobs, InProcessJobs):
-                sweeper = asyncio.create_task(_sweep(services.jobs))
+                sweeper.start()
             await _start(services.jobs)
             try:
                 yield
             finally:
-                if sweeper is not None:
-                    sweeper.cancel()
+                await sweeper.stop()
                 await services.verifications.close()
                 await _stop(services.jobs)
 
