@@ -33,7 +33,7 @@ from models import (
     LearnerAchievement,
     ReviewDecision,
 )
-from resolvers.conversion.rules import published_rule
+from resolvers.conversion.rule_queries import published_rule
 from resolvers.core import audit
 from resolvers.core.actors import Actor, require_institution, require_learner
 from resolvers.core.bulk_rows import insert_rows
