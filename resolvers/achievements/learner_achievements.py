@@ -36,7 +36,7 @@ from resolvers.accounts.learners import create_with_card
 from resolvers.achievements.details import TermBook, validate_details
 from resolvers.achievements.matching import find_match
 from resolvers.certificates.lifecycle import revoke_listing
-from resolvers.conversion.applications import (
+from resolvers.conversion.withdrawn_sources import (
     fail_relying_applications,
     tell_about_withdrawn_bases,
 )
