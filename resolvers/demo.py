@@ -35,7 +35,8 @@ from resolvers.accounts.learners import create_with_card
 from resolvers.accounts.passwords import hash_password
 from resolvers.achievements.details import TermBook, validate_details
 from resolvers.conversion.policies import create_policy
-from resolvers.conversion.rules import RuleInput, create_rule
+from resolvers.conversion.rule_checks import RuleInput
+from resolvers.conversion.rules import create_rule
 from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.clock import now
 from resolvers.core.errors import Problems

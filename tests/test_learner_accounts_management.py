@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from models import AuditEntry, Learner, LearnerStatus
-from resolvers.achievements.learner_achievements import today
+from resolvers.core.clock import today
 from tests.achievement_fixtures import (
     ACCOUNT_ACHIEVEMENTS,
     ACCOUNT_CREATE,

@@ -20,7 +20,7 @@ from models import (
     StoredFile,
     SubtypeAuthorisation,
 )
-from resolvers.achievements.learner_achievements import today
+from resolvers.core.clock import today
 from tests.achievement_fixtures import (
     COURSE,
     DELETE,

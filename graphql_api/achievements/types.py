@@ -17,7 +17,7 @@ from graphql_api.files.types import StoredFileType
 from graphql_api.institutions.types import InstitutionType
 from models import AchievementSource, AchievementStatus, Learner
 from models import LearnerAchievement as LearnerAchievementModel
-from resolvers.achievements.learner_achievements import ObtainedBy as _ObtainedBy
+from resolvers.achievements.registrations import ObtainedBy as _ObtainedBy
 from resolvers.core.masking import mask_id_number, mask_phone
 
 strawberry.enum(AchievementStatus, name="AchievementStatus", description="学员成果状态")

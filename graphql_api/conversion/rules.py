@@ -20,7 +20,7 @@ from graphql_api.permissions import (
 )
 from models import ConversionRule, RuleStatus, RuleType
 from resolvers.conversion import rules
-from resolvers.conversion.rules import RuleScope
+from resolvers.conversion.rule_queries import RuleScope
 
 strawberry.enum(
     RuleScope,

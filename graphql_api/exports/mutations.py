@@ -21,7 +21,7 @@ from graphql_api.errors import FieldError, field_errors
 from graphql_api.files.types import StoredFileType
 from graphql_api.permissions import IsInstitution
 from models import ApplicationStatus, StoredFile
-from resolvers.achievements.learner_achievements import DepositFilter
+from resolvers.achievements.deposits import DepositFilter
 from resolvers.catalogue.entries import EntryFilter
 from resolvers.conversion.records import ApplicationFilter, RecordScope
 from resolvers.core.actors import Actor

@@ -13,7 +13,7 @@ from tortoise.transactions import in_transaction
 
 from models import AchievementSource, IdType, Learner, LearnerAchievement, LearnerStatus
 from resolvers.accounts.learners import create_with_card
-from resolvers.achievements.learner_achievements import MAX_BATCH, year_range
+from resolvers.achievements.checks import MAX_BATCH, year_range
 from resolvers.core import audit
 from resolvers.core.actors import Actor, require_institution
 from resolvers.core.errors import DomainError, ErrorCode, Problems

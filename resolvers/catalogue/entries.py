@@ -1,15 +1,13 @@
-"""An institution's catalogue (机构成果): entries per subtype, immutable once saved; recognition
-(认定) by the bank with its credits; the authorisation of restricted subtypes; the public
-catalogue of recognised entries (seed 003 §2.2.1, SPEC §3)."""
+"""An institution's catalogue (机构成果): entries per subtype, immutable once saved, submitted
+for recognition (认定, in recognition) and listed; the public catalogue of recognised entries
+(seed 003 §2.2.1, SPEC §3). Restricted subtypes' authorisations are in authorisations."""
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol
 
-from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q, Subquery
 from tortoise.queryset import QuerySet
 from tortoise.transactions import in_transaction
@@ -23,18 +21,24 @@ from models import (
     SubtypeAuthorisation,
 )
 from resolvers.achievements.details import TermBook, identity_key, validate_details
+
+# ``X as X``: recognition and authorisations, named here too for graphql_api/catalogue, which
+# calls the catalogue's use-cases through this module (issue 12).
+from resolvers.catalogue.authorisations import authorise_subtype as authorise_subtype
+from resolvers.catalogue.authorisations import list_authorisations as list_authorisations
+from resolvers.catalogue.authorisations import (
+    revoke_subtype_authorisation as revoke_subtype_authorisation,
+)
+from resolvers.catalogue.recognition import recognise_entry as recognise_entry
+from resolvers.catalogue.recognition import recognition_queue as recognition_queue
+from resolvers.catalogue.recognition import refuse_entry as refuse_entry
 from resolvers.core import audit
-from resolvers.core.actors import Actor, require_admin, require_institution
-from resolvers.core.clock import now
+from resolvers.core.actors import Actor, require_institution
 from resolvers.core.errors import DomainError, ErrorCode, Problems
 from resolvers.core.pages import paginate
 from resolvers.core.validation import FieldChecker
-from resolvers.messages import notify, to_institution
 
-MAX_CREDITS = Decimal(100)
 MAX_BATCH = 100
-CATALOGUE_LINK = "/catalogue/{id}"
-AUTHORISATION_LINK = "/catalogue/authorisations"
 
 
 class DetailsSource(Protocol):
@@ -205,107 +209,6 @@ async def submit_entries(actor: Actor, ids: list[uuid.UUID]) -> list[Institution
     return entries
 
 
-# -- the bank's decision -------------------------------------------------------------------------
-
-
-def check_credits(value: Decimal | str | None, field: str = "credits") -> Decimal:
-    """学分银行学分: more than 0, at most 100, two decimals at most."""
-    try:
-        credits = Decimal(str(value)) if value is not None else None
-    except (InvalidOperation, ValueError):
-        credits = None
-    if credits is None or not credits.is_finite():
-        raise DomainError.of(ErrorCode.INVALID, "学分应为数字", field)
-    if credits <= 0 or credits > MAX_CREDITS:
-        raise DomainError.of(ErrorCode.INVALID, f"学分应大于0且不超过{MAX_CREDITS}", field)
-    if credits.normalize().as_tuple().exponent < -2:  # type: ignore[operator]
-        raise DomainError.of(ErrorCode.INVALID, "学分最多保留两位小数", field)
-    return credits.quantize(Decimal("0.01"))
-
-
-async def _recognising_locked(entry_id: uuid.UUID) -> InstitutionAchievement:
-    entry = await InstitutionAchievement.select_for_update().get_or_none(id=entry_id)
-    if entry is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "机构成果不存在", "id")
-    if entry.recognition_status != RecognitionStatus.RECOGNISING:
-        raise DomainError.of(
-            ErrorCode.WRONG_STATE, f"该成果{entry.recognition_status.label}，不在认定中", "id"
-        )
-    return entry
-
-
-async def recognise_entry(
-    actor: Actor, entry_id: uuid.UUID, credits: Decimal | str
-) -> InstitutionAchievement:
-    """An administrator recognises an entry with its credit bank credits (已认定)."""
-    require_admin(actor)
-    amount = check_credits(credits)
-    async with in_transaction():
-        entry = await _recognising_locked(entry_id)
-        before = audit.snapshot(entry)
-        entry.recognition_status = RecognitionStatus.RECOGNISED
-        entry.credits = amount
-        entry.recognised_at = now()
-        entry.recognition_note = ""
-        await entry.save(
-            update_fields=["recognition_status", "credits", "recognised_at", "recognition_note"]
-        )
-        old, new = audit.changed(before, audit.snapshot(entry))
-        await audit.record(
-            actor,
-            "catalogue_entry.recognise",
-            entry,
-            before=old,
-            after=new,
-            institution_id=entry.institution_id,
-        )
-        await notify(
-            to_institution(
-                entry.institution_id,
-                "catalogue_entry.recognised",
-                "机构成果已认定",
-                f"您的机构成果「{entry.name}」已通过学分银行认定，学分银行学分为{amount}。",
-                CATALOGUE_LINK.format(id=entry.id),
-                entry.id,
-            )
-        )
-    return entry
-
-
-async def refuse_entry(actor: Actor, entry_id: uuid.UUID, reason: str) -> InstitutionAchievement:
-    """An administrator refuses recognition with a reason; the entry is unrecognised again."""
-    require_admin(actor)
-    checker = FieldChecker()
-    reason = checker.text("reason", reason, max_length=500)
-    checker.done()
-    async with in_transaction():
-        entry = await _recognising_locked(entry_id)
-        before = audit.snapshot(entry)
-        entry.recognition_status = RecognitionStatus.UNRECOGNISED
-        entry.recognition_note = reason
-        await entry.save(update_fields=["recognition_status", "recognition_note"])
-        old, new = audit.changed(before, audit.snapshot(entry))
-        await audit.record(
-            actor,
-            "catalogue_entry.refuse",
-            entry,
-            before=old,
-            after=new,
-            institution_id=entry.institution_id,
-        )
-        await notify(
-            to_institution(
-                entry.institution_id,
-                "catalogue_entry.refused",
-                "机构成果未通过认定",
-                f"您的机构成果「{entry.name}」未通过学分银行认定，原因：{reason}",
-                CATALOGUE_LINK.format(id=entry.id),
-                entry.id,
-            )
-        )
-    return entry
-
-
 # -- reading -------------------------------------------------------------------------------------
 
 
@@ -362,23 +265,6 @@ async def get_entry(actor: Actor, entry_id: uuid.UUID) -> InstitutionAchievement
     return entry
 
 
-async def recognition_queue(
-    actor: Actor,
-    page: int,
-    page_size: int,
-    subtype: str | None = None,
-    institution_id: uuid.UUID | None = None,
-) -> tuple[list[InstitutionAchievement], int]:
-    """The entries waiting for the bank's decision (认定中), oldest first."""
-    require_admin(actor)
-    query = InstitutionAchievement.filter(recognition_status=RecognitionStatus.RECOGNISING)
-    if subtype:
-        query = query.filter(subtype_id=subtype)
-    if institution_id is not None:
-        query = query.filter(institution_id=institution_id)
-    return await paginate(query, page, page_size, "created_at")
-
-
 @dataclass
 class PublicFilter:
     keyword: str | None = None  # in the entry's name or its issuer
@@ -406,102 +292,3 @@ async def public_catalogue(
             )
         )
     return await paginate(query, page, page_size, "-recognised_at")
-
-
-# -- authorisation of restricted subtypes --------------------------------------------------------
-
-
-async def _restricted_subtype(code: str) -> AchievementSubtype:
-    subtype = await AchievementSubtype.get_or_none(code=code.strip())
-    if subtype is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "成果子类型不存在", "subtype")
-    if not subtype.restricted:
-        raise DomainError.of(ErrorCode.INVALID, f"{subtype.label}无需授权即可存储", "subtype")
-    return subtype
-
-
-async def authorise_subtype(
-    actor: Actor, institution_id: uuid.UUID, subtype_code: str
-) -> SubtypeAuthorisation:
-    """The bank authorises an institution to deposit a restricted subtype (授权)."""
-    require_admin(actor)
-    subtype = await _restricted_subtype(subtype_code)
-    institution = await Institution.get_or_none(id=institution_id)
-    if institution is None:
-        raise DomainError.of(ErrorCode.NOT_FOUND, "机构不存在", "institutionId")
-    conflict = DomainError.of(
-        ErrorCode.CONFLICT, f"该机构已获得{subtype.label}的存储授权", "subtype"
-    )
-    if await SubtypeAuthorisation.exists(institution_id=institution_id, subtype_id=subtype.code):
-        raise conflict
-    try:
-        async with in_transaction():
-            grant = await SubtypeAuthorisation.create(
-                institution_id=institution_id, subtype_id=subtype.code, granted_by_id=actor.id
-            )
-            await audit.record(
-                actor,
-                "subtype_authorisation.grant",
-                grant,
-                after={"institution_id": str(institution_id), "subtype_id": subtype.code},
-                institution_id=institution_id,
-            )
-            await notify(
-                to_institution(
-                    institution_id,
-                    "subtype_authorisation.granted",
-                    "成果存储授权已开通",
-                    f"学分银行已授权贵机构存储{subtype.label}。",
-                    AUTHORISATION_LINK,
-                    grant.id,
-                )
-            )
-    except IntegrityError:
-        raise conflict from None
-    return grant
-
-
-async def revoke_subtype_authorisation(
-    actor: Actor, institution_id: uuid.UUID, subtype_code: str
-) -> SubtypeAuthorisation:
-    """Withdraw an authorisation; entries saved under it stay, new ones are refused."""
-    require_admin(actor)
-    async with in_transaction():
-        grant = await SubtypeAuthorisation.select_for_update().get_or_none(
-            institution_id=institution_id, subtype_id=subtype_code.strip()
-        )
-        if grant is None:
-            raise DomainError.of(ErrorCode.NOT_FOUND, "该机构没有此成果子类型的授权", "subtype")
-        subtype = await AchievementSubtype.get(code=grant.subtype_id)
-        await audit.record(
-            actor,
-            "subtype_authorisation.revoke",
-            grant,
-            before={"institution_id": str(institution_id), "subtype_id": subtype.code},
-            institution_id=institution_id,
-        )
-        await grant.delete()
-        await notify(
-            to_institution(
-                institution_id,
-                "subtype_authorisation.revoked",
-                "成果存储授权已撤销",
-                f"学分银行已撤销贵机构存储{subtype.label}的授权，已存储的成果不受影响。",
-                AUTHORISATION_LINK,
-                grant.id,
-            )
-        )
-    return grant
-
-
-async def list_authorisations(
-    actor: Actor, institution_id: uuid.UUID | None = None
-) -> list[SubtypeAuthorisation]:
-    """An institution's own authorisations; an administrator's view of all or one institution's."""
-    query = SubtypeAuthorisation.all()
-    if actor.is_admin:
-        if institution_id is not None:
-            query = query.filter(institution_id=institution_id)
-    else:
-        query = query.filter(institution_id=require_institution(actor, approved=False))
-    return await query.order_by("granted_at", "id")

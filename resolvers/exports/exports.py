@@ -50,7 +50,7 @@ from models import (
 )
 from resolvers.accounts.codes import CodePurpose, check_code, consume_code
 from resolvers.accounts.learner_accounts import kept_by, learner_accounts_query
-from resolvers.achievements.learner_achievements import DepositFilter, deposits_query
+from resolvers.achievements.deposits import DepositFilter, deposits_query
 from resolvers.catalogue.entries import EntryFilter, entries_query
 from resolvers.conversion.records import ApplicationFilter, RecordScope, institution_query
 from resolvers.core import audit

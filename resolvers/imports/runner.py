@@ -35,12 +35,12 @@ from models import (
     MatchBy,
     StoredFile,
 )
+from resolvers.achievements.deposits import check_may_deposit
 from resolvers.achievements.details import TermBook
-from resolvers.achievements.learner_achievements import check_may_deposit, today
 from resolvers.catalogue.entries import usable_subtype
 from resolvers.core import audit
 from resolvers.core.actors import Actor, ActorKind, require_institution
-from resolvers.core.clock import now
+from resolvers.core.clock import now, today
 from resolvers.core.errors import DomainError, ErrorCode, Problems
 from resolvers.core.files import (
     MAX_FILE_SIZE,
