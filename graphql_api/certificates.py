@@ -229,8 +229,8 @@ class CertificatePayload:
     certificate: CertificateType | None = None
 
 
-def _certificate(row: Certificate) -> dict:
-    return {"certificate": CertificateType.from_model(row)}
+def _certificate(row: Certificate) -> CertificatePayload:
+    return CertificatePayload(errors=[], certificate=CertificateType.from_model(row))
 
 
 @strawberry.type

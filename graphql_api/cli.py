@@ -11,12 +11,15 @@ import os
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from tortoise import Tortoise
 from tortoise.migrations.api.migrate import migrate as tortoise_migrate
 
 from graphql_api.settings import PROJECT_DIR, Settings
+
+if TYPE_CHECKING:
+    from graphql_api.errors import FieldError
 
 
 @contextlib.asynccontextmanager
@@ -217,19 +220,24 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "create-admin":
         asyncio.run(create_admin(settings, args.username, args.name))
     elif args.command in ("admin-setup", "admin-reset"):
-        from resolvers.core.errors import DomainError
+        from graphql_api.errors import mutate
 
-        try:
-            asyncio.run(admin_credentials(settings, args, reset=args.command == "admin-reset"))
-        except DomainError as error:
-            for problem in error.problems:
-                print(f"{problem.field or ''}: {problem.message}", file=sys.stderr)
-            return 1
+        reset = args.command == "admin-reset"
+        return asyncio.run(
+            mutate(_refused, lambda: admin_credentials(settings, args, reset=reset), lambda _: 0)
+        )
     elif args.command == "demo":
         asyncio.run(demo(settings))
     elif args.command == "run-imports":
         asyncio.run(run_imports(settings, args.job_ids, args.force))
     return 0
+
+
+def _refused(*, errors: list[FieldError]) -> int:
+    """The exit status of a command its use-case refused, each problem on standard error."""
+    for error in errors:
+        print(f"{error.field or ''}: {error.message}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

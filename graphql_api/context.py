@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,6 +26,8 @@ from resolvers.imports.runner import ImportLimits
 
 if TYPE_CHECKING:
     from graphql_api.settings import Settings
+
+R = TypeVar("R")
 
 
 @dataclass
@@ -54,6 +56,18 @@ class Context:
     services: Services
     client_address: str
     loaders: Loaders = field(default_factory=Loaders)
+
+    def throttled(
+        self, action: str, work: Callable[[], Awaitable[R]]
+    ) -> Callable[[], Awaitable[R]]:
+        """``work`` after a hit of the caller's address on the ``action`` limit; given to
+        ``mutate`` as its work, so RATE_LIMITED is answered as a payload error."""
+
+        async def run() -> R:
+            await self.services.throttle.hit(action, self.client_address)
+            return await work()
+
+        return run
 
 
 Info = _Info[Context, Any]

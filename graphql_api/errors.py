@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Protocol, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -63,21 +63,29 @@ def field_errors(error: DomainError) -> list[FieldError]:
 
 P = TypeVar("P")
 R = TypeVar("R")
+P_co = TypeVar("P_co", covariant=True)
 
 
-async def mutate(
-    payload: Callable[..., P],
-    work: Callable[[], Awaitable[R]],
-    build: Callable[[R], dict[str, Any]] = lambda _: {},
-) -> P:
-    """Run a mutation's use-case and answer with its payload: ``build(result)`` as the payload's
-    fields when it succeeds, the typed field errors when it raises a DomainError. ``work`` is
-    called inside, so errors of parsing its arguments (a malformed id) are answered too."""
+class Failed(Protocol[P_co]):
+    """A payload class built from its typed errors alone (its other fields have defaults)."""
+
+    def __call__(self, *, errors: list[FieldError]) -> P_co: ...
+
+
+async def mutate(payload: Failed[P], work: Callable[[], Awaitable[R]], ok: Callable[[R], P]) -> P:
+    """The one way a mutation runs its use-case: ``ok(result)`` when ``work()`` succeeds,
+    ``payload(errors=...)`` with the typed field errors when it raises a DomainError.
+
+    ``ok`` builds the payload itself (``lambda row: XPayload(errors=[], x=...)``) so mypy checks
+    its fields against the payload class, and ``payload`` must be a class that can be built from
+    ``errors`` alone. Everything that can fail goes inside ``work``, which is called here: the
+    input's ``to_domain()``, parsing ids (a malformed id is a payload error) and throttle hits
+    (``Context.throttled``), whose RATE_LIMITED is a payload error too."""
     try:
         result = await work()
     except DomainError as error:
         return payload(errors=field_errors(error))
-    return payload(errors=[], **build(result))
+    return ok(result)
 
 
 def should_mask(error: GraphQLError) -> bool:

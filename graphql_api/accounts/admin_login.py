@@ -6,10 +6,9 @@ import strawberry
 
 from graphql_api.accounts.mutations import LoginPayload
 from graphql_api.context import Info
-from graphql_api.errors import field_errors
+from graphql_api.errors import mutate
 from resolvers.accounts import admins
 from resolvers.accounts.logins import LoginAttempt
-from resolvers.core.errors import DomainError
 
 
 @strawberry.input(description="管理员登录: login account, password and the authenticator's code.")
@@ -31,14 +30,16 @@ class AdminLoginMutation:
     )
     async def admin_login(self, info: Info, input: AdminLoginInput) -> LoginPayload:
         ctx = info.context
-        try:
-            await ctx.services.throttle.hit("login", ctx.client_address)
-            token = await admins.login_administrator(
-                LoginAttempt(ctx.services.throttle, input.username, ctx.client_address),
-                input.password,
-                input.code,
-                secret_key=ctx.services.settings.secret_key,
-            )
-        except DomainError as error:
-            return LoginPayload(errors=field_errors(error))
-        return LoginPayload(errors=[], token=token)
+        return await mutate(
+            LoginPayload,
+            ctx.throttled(
+                "login",
+                lambda: admins.login_administrator(
+                    LoginAttempt(ctx.services.throttle, input.username, ctx.client_address),
+                    input.password,
+                    input.code,
+                    secret_key=ctx.services.settings.secret_key,
+                ),
+            ),
+            lambda token: LoginPayload(errors=[], token=token),
+        )

@@ -7,17 +7,17 @@ import datetime as dt
 import strawberry
 
 from graphql_api.accounts.types import LearnerType
-from graphql_api.common import shown
-from graphql_api.context import Info
+from graphql_api.common import same_named, shown
+from graphql_api.context import Context, Info
 from graphql_api.enums import CodePurpose, Gender, IdType
-from graphql_api.errors import FieldError, field_errors
+from graphql_api.errors import FieldError, mutate
 from graphql_api.permissions import IsAccountHolder, IsAuthenticated, IsLearner
 from resolvers.accounts import credentials, learners
 from resolvers.accounts.codes import CodePurpose as _CodePurpose
 from resolvers.accounts.codes import send_code
 from resolvers.accounts.logins import LoginAttempt
 from resolvers.accounts.sessions import revoke_session
-from resolvers.core.actors import ActorKind
+from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.core.masking import mask_phone
 
@@ -51,6 +51,9 @@ class LearnerRegisterInput:
     phone: str
     password: str
     code: str
+
+    def to_domain(self) -> learners.LearnerRegistration:
+        return same_named(learners.LearnerRegistration, self)
 
 
 @strawberry.type
@@ -113,6 +116,9 @@ class LearnerProfileInput:
     address: str = ""
     occupation: str = ""
 
+    def to_domain(self) -> learners.LearnerProfile:
+        return same_named(learners.LearnerProfile, self)
+
 
 @strawberry.type
 class LearnerPayload:
@@ -129,24 +135,12 @@ class AccountMutation:
     async def verification_code_send(
         self, info: Info, input: VerificationCodeSendInput
     ) -> VerificationCodeSendPayload:
-        ctx = info.context
-        try:
-            await ctx.services.throttle.hit("send_code", ctx.client_address)
-            if input.purpose in _NEEDS_LOGIN and ctx.actor.kind not in _ACCOUNT_HOLDERS:
-                if ctx.actor.kind == ActorKind.ANONYMOUS:
-                    raise DomainError.of(ErrorCode.NOT_AUTHENTICATED, "请先登录")
-                raise DomainError.of(ErrorCode.NOT_ALLOWED, "该账户没有绑定手机，不能获取此验证码")
-            if input.purpose in _TO_OWN_PHONE:
-                phone, expires = await credentials.send_code_to_own_phone(
-                    ctx.actor, input.purpose, ctx.services.sms_sender
-                )
-            else:
-                phone = input.phone or ""
-                expires = await send_code(phone, input.purpose, ctx.services.sms_sender)
-        except DomainError as error:
-            return VerificationCodeSendPayload(errors=field_errors(error))
-        return VerificationCodeSendPayload(
-            errors=[], phone=mask_phone(phone), expires_at=shown(expires)
+        return await mutate(
+            VerificationCodeSendPayload,
+            info.context.throttled("send_code", lambda: _send_code(info.context, input)),
+            lambda sent: VerificationCodeSendPayload(
+                errors=[], phone=mask_phone(sent[0]), expires_at=shown(sent[1])
+            ),
         )
 
     @strawberry.mutation(
@@ -154,53 +148,41 @@ class AccountMutation:
         "institution created for this ID number, keeping its achievements."
     )
     async def learner_register(self, info: Info, input: LearnerRegisterInput) -> LearnerAuthPayload:
-        try:
-            await info.context.services.throttle.hit("register", info.context.client_address)
-            learner, token = await learners.register_learner(
-                learners.LearnerRegistration(
-                    name=input.name,
-                    id_type=input.id_type,
-                    id_number=input.id_number,
-                    phone=input.phone,
-                    password=input.password,
-                    code=input.code,
-                )
-            )
-        except DomainError as error:
-            return LearnerAuthPayload(errors=field_errors(error))
-        return LearnerAuthPayload(
-            errors=[], learner=LearnerType.from_model(learner, holder=True), token=token
+        return await mutate(
+            LearnerAuthPayload,
+            info.context.throttled(
+                "register", lambda: learners.register_learner(input.to_domain())
+            ),
+            lambda done: LearnerAuthPayload(
+                errors=[], learner=LearnerType.from_model(done[0], holder=True), token=done[1]
+            ),
         )
 
     @strawberry.mutation(description="Anyone: a learner logs in with ID number or phone.")
     async def learner_login(self, info: Info, input: LoginInput) -> LoginPayload:
-        try:
-            ctx = info.context
-            await ctx.services.throttle.hit("login", ctx.client_address)
-            token = await learners.login_learner(
-                LoginAttempt(ctx.services.throttle, input.account, ctx.client_address),
-                input.password,
-            )
-        except DomainError as error:
-            return LoginPayload(errors=field_errors(error))
-        return LoginPayload(errors=[], token=token)
+        ctx = info.context
+        return await mutate(
+            LoginPayload,
+            ctx.throttled(
+                "login",
+                lambda: learners.login_learner(
+                    LoginAttempt(ctx.services.throttle, input.account, ctx.client_address),
+                    input.password,
+                ),
+            ),
+            lambda token: LoginPayload(errors=[], token=token),
+        )
 
     @strawberry.mutation(
         description="Any logged-in person: end the current session.",
         permission_classes=[IsAuthenticated],
     )
     async def logout(self, info: Info) -> OkPayload:
-        session_id = info.context.actor.session_id
-        if session_id is None:
-            return OkPayload(
-                errors=[
-                    FieldError(
-                        field=None, code=ErrorCode.NOT_ALLOWED, message="接口令牌请由机构主账号撤销"
-                    )
-                ]
-            )
-        await revoke_session(session_id)
-        return OkPayload(errors=[], ok=True)
+        return await mutate(
+            OkPayload,
+            lambda: _logout(info.context.actor),
+            lambda _: OkPayload(errors=[], ok=True),
+        )
 
     @strawberry.mutation(
         description="A learner or institution user: old password, new password and a code sent "
@@ -208,13 +190,13 @@ class AccountMutation:
         permission_classes=[IsAccountHolder],
     )
     async def account_password_change(self, info: Info, input: PasswordChangeInput) -> OkPayload:
-        try:
-            await credentials.change_password(
+        return await mutate(
+            OkPayload,
+            lambda: credentials.change_password(
                 info.context.actor, input.old_password, input.new_password, input.code
-            )
-        except DomainError as error:
-            return OkPayload(errors=field_errors(error))
-        return OkPayload(errors=[], ok=True)
+            ),
+            lambda _: OkPayload(errors=[], ok=True),
+        )
 
     @strawberry.mutation(
         description="A learner or institution user: login password, new phone and a code sent "
@@ -222,13 +204,13 @@ class AccountMutation:
         permission_classes=[IsAccountHolder],
     )
     async def account_phone_change(self, info: Info, input: PhoneChangeInput) -> PhoneChangePayload:
-        try:
-            phone = await credentials.change_phone(
+        return await mutate(
+            PhoneChangePayload,
+            lambda: credentials.change_phone(
                 info.context.actor, input.password, input.new_phone, input.code
-            )
-        except DomainError as error:
-            return PhoneChangePayload(errors=field_errors(error))
-        return PhoneChangePayload(errors=[], phone=phone)
+            ),
+            lambda phone: PhoneChangePayload(errors=[], phone=phone),
+        )
 
     @strawberry.mutation(
         description="A learner: update the real-name profile fields.",
@@ -237,20 +219,30 @@ class AccountMutation:
     async def learner_profile_update(
         self, info: Info, input: LearnerProfileInput
     ) -> LearnerPayload:
-        try:
-            learner = await learners.update_profile(
-                info.context.actor,
-                learners.LearnerProfile(
-                    gender=input.gender,
-                    education_level=input.education_level,
-                    professional_title=input.professional_title,
-                    province=input.province,
-                    city=input.city,
-                    district=input.district,
-                    address=input.address,
-                    occupation=input.occupation,
-                ),
-            )
-        except DomainError as error:
-            return LearnerPayload(errors=field_errors(error))
-        return LearnerPayload(errors=[], learner=LearnerType.from_model(learner))
+        return await mutate(
+            LearnerPayload,
+            lambda: learners.update_profile(info.context.actor, input.to_domain()),
+            lambda learner: LearnerPayload(errors=[], learner=LearnerType.from_model(learner)),
+        )
+
+
+async def _send_code(ctx: Context, input: VerificationCodeSendInput) -> tuple[str, dt.datetime]:
+    """The code sent: to the caller's bound phone for its own purposes, else to the given phone;
+    the phone and when the code expires."""
+    if input.purpose in _NEEDS_LOGIN and ctx.actor.kind not in _ACCOUNT_HOLDERS:
+        if ctx.actor.kind == ActorKind.ANONYMOUS:
+            raise DomainError.of(ErrorCode.NOT_AUTHENTICATED, "请先登录")
+        raise DomainError.of(ErrorCode.NOT_ALLOWED, "该账户没有绑定手机，不能获取此验证码")
+    if input.purpose in _TO_OWN_PHONE:
+        return await credentials.send_code_to_own_phone(
+            ctx.actor, input.purpose, ctx.services.sms_sender
+        )
+    phone = input.phone or ""
+    return phone, await send_code(phone, input.purpose, ctx.services.sms_sender)
+
+
+async def _logout(actor: Actor) -> None:
+    """End the actor's session; an API token has none and is revoked by the main user."""
+    if actor.session_id is None:
+        raise DomainError.of(ErrorCode.NOT_ALLOWED, "接口令牌请由机构主账号撤销")
+    await revoke_session(actor.session_id)

@@ -11,25 +11,16 @@ import strawberry
 
 from graphql_api.achievement_details import AchievementDetailsInput
 from graphql_api.achievements.types import LearnerAchievementType
-from graphql_api.common import parse_id
+from graphql_api.common import parse_all, parse_id, same_named
 from graphql_api.context import Info
 from graphql_api.enums import IdType
-from graphql_api.errors import FieldError, field_errors
+from graphql_api.errors import FieldError, mutate
 from graphql_api.permissions import IsAdministrator, IsInstitution, IsInstitutionUser, IsLearner
 from resolvers.achievements import learner_achievements
-from resolvers.core.errors import DomainError, Problems
 
 
 def parse_ids(ids: list[strawberry.ID], field: str = "ids") -> list[uuid.UUID]:
-    problems = Problems()
-    parsed = []
-    for index, value in enumerate(ids):
-        try:
-            parsed.append(parse_id(value, f"{field}.{index}"))
-        except DomainError as error:
-            problems.items.extend(error.problems)
-    problems.raise_if_any()
-    return parsed
+    return parse_all((f"{field}.{index}", value) for index, value in enumerate(ids))
 
 
 @strawberry.input(description="存储学员成果 › 新增学员.")
@@ -42,13 +33,10 @@ class AchievementDepositInput:
     id_type: IdType = IdType.RESIDENT_ID
 
     def to_domain(self) -> learner_achievements.DepositInput:
-        return learner_achievements.DepositInput(
+        return same_named(
+            learner_achievements.DepositInput,
+            self,
             catalogue_entry_id=parse_id(self.catalogue_entry_id, "catalogueEntryId"),
-            learner_name=self.learner_name,
-            id_type=self.id_type,
-            id_number=self.id_number,
-            certificate_number=self.certificate_number,
-            issue_date=self.issue_date,
         )
 
 
@@ -76,19 +64,14 @@ class AchievementRegisterInput:
     introduction: str = strawberry.field(default="", description="成果简介")
 
     def to_domain(self) -> learner_achievements.RegistrationInput:
-        return learner_achievements.RegistrationInput(
-            certificate_number=self.certificate_number,
-            issue_date=self.issue_date,
+        return same_named(
+            learner_achievements.RegistrationInput,
+            self,
             catalogue_entry_id=(
                 parse_id(self.catalogue_entry_id, "catalogueEntryId")
                 if self.catalogue_entry_id is not None
                 else None
             ),
-            subtype=self.subtype,
-            name=self.name,
-            issuer_name=self.issuer_name,
-            details=self.details,
-            introduction=self.introduction,
         )
 
 
@@ -149,14 +132,14 @@ class AchievementMutation:
     async def achievement_deposit(
         self, info: Info, input: AchievementDepositInput
     ) -> AchievementDepositPayload:
-        try:
-            row, created = await learner_achievements.deposit_achievement(
-                info.context.actor, input.to_domain()
-            )
-        except DomainError as error:
-            return AchievementDepositPayload(errors=field_errors(error))
-        return AchievementDepositPayload(
-            errors=[], achievement=_detail(row), learner_created=created
+        return await mutate(
+            AchievementDepositPayload,
+            lambda: learner_achievements.deposit_achievement(info.context.actor, input.to_domain()),
+            lambda done: AchievementDepositPayload(
+                errors=[],
+                achievement=_detail(done[0]),
+                learner_created=done[1],
+            ),
         )
 
     @strawberry.mutation(
@@ -168,16 +151,18 @@ class AchievementMutation:
     async def achievement_withdraw(
         self, info: Info, input: AchievementWithdrawInput
     ) -> AchievementWithdrawPayload:
-        try:
-            rows = await learner_achievements.withdraw_achievements(
+        return await mutate(
+            AchievementWithdrawPayload,
+            lambda: learner_achievements.withdraw_achievements(
                 info.context.actor,
                 parse_ids(input.ids),
                 input.reason,
                 parse_id(input.file_id, "fileId") if input.file_id is not None else None,
-            )
-        except DomainError as error:
-            return AchievementWithdrawPayload(errors=field_errors(error))
-        return AchievementWithdrawPayload(errors=[], achievements=[_detail(row) for row in rows])
+            ),
+            lambda rows: AchievementWithdrawPayload(
+                errors=[], achievements=[_detail(row) for row in rows]
+            ),
+        )
 
     @strawberry.mutation(
         description="Learners: 登记新成果; matched automatically against recognised catalogue "
@@ -187,13 +172,13 @@ class AchievementMutation:
     async def achievement_register(
         self, info: Info, input: AchievementRegisterInput
     ) -> LearnerAchievementPayload:
-        try:
-            row = await learner_achievements.register_achievement(
+        return await mutate(
+            LearnerAchievementPayload,
+            lambda: learner_achievements.register_achievement(
                 info.context.actor, input.to_domain()
-            )
-        except DomainError as error:
-            return LearnerAchievementPayload(errors=field_errors(error))
-        return LearnerAchievementPayload(errors=[], achievement=_detail(row))
+            ),
+            lambda row: LearnerAchievementPayload(errors=[], achievement=_detail(row)),
+        )
 
     @strawberry.mutation(
         description="Learners: edit one of their achievements while it is registered.",
@@ -202,13 +187,13 @@ class AchievementMutation:
     async def achievement_update(
         self, info: Info, input: AchievementUpdateInput
     ) -> LearnerAchievementPayload:
-        try:
-            row = await learner_achievements.update_registration(
+        return await mutate(
+            LearnerAchievementPayload,
+            lambda: learner_achievements.update_registration(
                 info.context.actor, parse_id(input.id), input.to_domain()
-            )
-        except DomainError as error:
-            return LearnerAchievementPayload(errors=field_errors(error))
-        return LearnerAchievementPayload(errors=[], achievement=_detail(row))
+            ),
+            lambda row: LearnerAchievementPayload(errors=[], achievement=_detail(row)),
+        )
 
     @strawberry.mutation(
         description="Learners: delete registered achievements (all or none).",
@@ -217,14 +202,13 @@ class AchievementMutation:
     async def achievement_delete(
         self, info: Info, ids: list[strawberry.ID]
     ) -> AchievementDeletePayload:
-        try:
-            deleted = await learner_achievements.delete_registrations(
-                info.context.actor, parse_ids(ids)
-            )
-        except DomainError as error:
-            return AchievementDeletePayload(errors=field_errors(error))
-        return AchievementDeletePayload(
-            errors=[], deleted_ids=[strawberry.ID(str(i)) for i in deleted]
+        return await mutate(
+            AchievementDeletePayload,
+            lambda: learner_achievements.delete_registrations(info.context.actor, parse_ids(ids)),
+            lambda deleted: AchievementDeletePayload(
+                errors=[],
+                deleted_ids=[strawberry.ID(str(i)) for i in deleted],
+            ),
         )
 
     @strawberry.mutation(
@@ -235,10 +219,10 @@ class AchievementMutation:
     async def achievement_review(
         self, info: Info, input: AchievementReviewInput
     ) -> LearnerAchievementPayload:
-        try:
-            row = await learner_achievements.review_registration(
+        return await mutate(
+            LearnerAchievementPayload,
+            lambda: learner_achievements.review_registration(
                 info.context.actor, parse_id(input.id), input.approve, input.credits, input.reason
-            )
-        except DomainError as error:
-            return LearnerAchievementPayload(errors=field_errors(error))
-        return LearnerAchievementPayload(errors=[], achievement=_detail(row))
+            ),
+            lambda row: LearnerAchievementPayload(errors=[], achievement=_detail(row)),
+        )

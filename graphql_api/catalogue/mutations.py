@@ -9,12 +9,12 @@ import strawberry
 
 from graphql_api.achievement_details import AchievementDetailsInput
 from graphql_api.catalogue.types import CatalogueEntryType, SubtypeAuthorisationType
-from graphql_api.common import parse_id
+from graphql_api.common import parse_id, same_named
 from graphql_api.context import Info
-from graphql_api.errors import FieldError, field_errors
+from graphql_api.errors import FieldError, mutate
 from graphql_api.permissions import IsAdministrator, IsInstitution
+from models import InstitutionAchievement
 from resolvers.catalogue import entries as catalogue
-from resolvers.core.errors import DomainError
 
 
 @strawberry.input(description="存储新成果: a catalogue entry of one subtype.")
@@ -26,6 +26,9 @@ class CatalogueEntryCreateInput:
     issuer_name: str | None = strawberry.field(
         default=None, description="颁证机构; the institution's name when omitted."
     )
+
+    def to_domain(self) -> catalogue.EntryInput:
+        return same_named(catalogue.EntryInput, self)
 
 
 @strawberry.input(description="认定: the credit bank credits of an entry in recognition.")
@@ -85,18 +88,11 @@ class CatalogueMutation:
     async def catalogue_entry_create(
         self, info: Info, input: CatalogueEntryCreateInput
     ) -> CatalogueEntryPayload:
-        data = catalogue.EntryInput(
-            subtype=input.subtype,
-            name=input.name,
-            introduction=input.introduction,
-            details=input.details,
-            issuer_name=input.issuer_name,
+        return await mutate(
+            CatalogueEntryPayload,
+            lambda: catalogue.create_entry(info.context.actor, input.to_domain()),
+            _entry,
         )
-        try:
-            row = await catalogue.create_entry(info.context.actor, data)
-        except DomainError as error:
-            return CatalogueEntryPayload(errors=field_errors(error))
-        return CatalogueEntryPayload(errors=[], entry=CatalogueEntryType.from_model(row))
 
     @strawberry.mutation(
         description="Institution users and tokens: delete unrecognised entries, all or none; "
@@ -106,12 +102,13 @@ class CatalogueMutation:
     async def catalogue_entry_delete(
         self, info: Info, ids: list[strawberry.ID]
     ) -> CatalogueEntryDeletePayload:
-        try:
-            deleted = await catalogue.delete_entries(info.context.actor, _ids(ids))
-        except DomainError as error:
-            return CatalogueEntryDeletePayload(errors=field_errors(error))
-        return CatalogueEntryDeletePayload(
-            errors=[], deleted_ids=[strawberry.ID(str(i)) for i in deleted]
+        return await mutate(
+            CatalogueEntryDeletePayload,
+            lambda: catalogue.delete_entries(info.context.actor, _ids(ids)),
+            lambda deleted: CatalogueEntryDeletePayload(
+                errors=[],
+                deleted_ids=[strawberry.ID(str(i)) for i in deleted],
+            ),
         )
 
     @strawberry.mutation(
@@ -122,12 +119,13 @@ class CatalogueMutation:
     async def catalogue_entry_submit(
         self, info: Info, ids: list[strawberry.ID]
     ) -> CatalogueEntriesPayload:
-        try:
-            rows = await catalogue.submit_entries(info.context.actor, _ids(ids))
-        except DomainError as error:
-            return CatalogueEntriesPayload(errors=field_errors(error))
-        return CatalogueEntriesPayload(
-            errors=[], entries=[CatalogueEntryType.from_model(r) for r in rows]
+        return await mutate(
+            CatalogueEntriesPayload,
+            lambda: catalogue.submit_entries(info.context.actor, _ids(ids)),
+            lambda rows: CatalogueEntriesPayload(
+                errors=[],
+                entries=[CatalogueEntryType.from_model(r) for r in rows],
+            ),
         )
 
     @strawberry.mutation(
@@ -138,13 +136,13 @@ class CatalogueMutation:
     async def catalogue_entry_recognise(
         self, info: Info, input: CatalogueEntryRecogniseInput
     ) -> CatalogueEntryPayload:
-        try:
-            row = await catalogue.recognise_entry(
+        return await mutate(
+            CatalogueEntryPayload,
+            lambda: catalogue.recognise_entry(
                 info.context.actor, parse_id(input.id), input.credits
-            )
-        except DomainError as error:
-            return CatalogueEntryPayload(errors=field_errors(error))
-        return CatalogueEntryPayload(errors=[], entry=CatalogueEntryType.from_model(row))
+            ),
+            _entry,
+        )
 
     @strawberry.mutation(
         description="Administrators: refuse recognition with a reason (认定中 → 未认定); the "
@@ -154,11 +152,11 @@ class CatalogueMutation:
     async def catalogue_entry_refuse(
         self, info: Info, input: CatalogueEntryRefuseInput
     ) -> CatalogueEntryPayload:
-        try:
-            row = await catalogue.refuse_entry(info.context.actor, parse_id(input.id), input.reason)
-        except DomainError as error:
-            return CatalogueEntryPayload(errors=field_errors(error))
-        return CatalogueEntryPayload(errors=[], entry=CatalogueEntryType.from_model(row))
+        return await mutate(
+            CatalogueEntryPayload,
+            lambda: catalogue.refuse_entry(info.context.actor, parse_id(input.id), input.reason),
+            _entry,
+        )
 
     @strawberry.mutation(
         description="Administrators: authorise an institution to deposit a restricted subtype.",
@@ -167,14 +165,15 @@ class CatalogueMutation:
     async def subtype_authorise(
         self, info: Info, input: SubtypeAuthorisationInput
     ) -> SubtypeAuthorisationPayload:
-        try:
-            row = await catalogue.authorise_subtype(
+        return await mutate(
+            SubtypeAuthorisationPayload,
+            lambda: catalogue.authorise_subtype(
                 info.context.actor, parse_id(input.institution_id, "institutionId"), input.subtype
-            )
-        except DomainError as error:
-            return SubtypeAuthorisationPayload(errors=field_errors(error))
-        return SubtypeAuthorisationPayload(
-            errors=[], authorisation=SubtypeAuthorisationType.from_model(row)
+            ),
+            lambda row: SubtypeAuthorisationPayload(
+                errors=[],
+                authorisation=SubtypeAuthorisationType.from_model(row),
+            ),
         )
 
     @strawberry.mutation(
@@ -184,12 +183,17 @@ class CatalogueMutation:
     async def subtype_authorisation_revoke(
         self, info: Info, input: SubtypeAuthorisationInput
     ) -> SubtypeAuthorisationPayload:
-        try:
-            row = await catalogue.revoke_subtype_authorisation(
+        return await mutate(
+            SubtypeAuthorisationPayload,
+            lambda: catalogue.revoke_subtype_authorisation(
                 info.context.actor, parse_id(input.institution_id, "institutionId"), input.subtype
-            )
-        except DomainError as error:
-            return SubtypeAuthorisationPayload(errors=field_errors(error))
-        return SubtypeAuthorisationPayload(
-            errors=[], authorisation=SubtypeAuthorisationType.from_model(row)
+            ),
+            lambda row: SubtypeAuthorisationPayload(
+                errors=[],
+                authorisation=SubtypeAuthorisationType.from_model(row),
+            ),
         )
+
+
+def _entry(row: InstitutionAchievement) -> CatalogueEntryPayload:
+    return CatalogueEntryPayload(errors=[], entry=CatalogueEntryType.from_model(row))

@@ -512,6 +512,16 @@ class ConversionBatchApplyInput:
     learner_name: str | None = None
     id_number: str | None = None
 
+    def to_domain(
+        self,
+    ) -> tuple[uuid.UUID, list[uuid.UUID] | None, conversion_applications.CandidateFilter]:
+        """The rule, the chosen learners and the filter, as ``apply_for_batch`` takes them."""
+        return (
+            parse_id(self.rule_id, "ruleId"),
+            parse_ids(self.learner_ids, "learnerIds") if self.learner_ids is not None else None,
+            conversion_applications.CandidateFilter(self.learner_name, self.id_number),
+        )
+
 
 @strawberry.input(
     description="审核: approve, or reject with 不通过原因 (at most 500 characters). Chosen ids, or "
@@ -571,7 +581,9 @@ class ConversionApplicationMutation:
             lambda: conversion_applications.apply_as_learner(
                 info.context.actor, parse_id(rule_id, "ruleId")
             ),
-            lambda row: {"application": ConversionApplicationType.from_model(row)},
+            lambda row: ConversionApplyPayload(
+                errors=[], application=ConversionApplicationType.from_model(row)
+            ),
         )
 
     @strawberry.mutation(
@@ -585,15 +597,10 @@ class ConversionApplicationMutation:
     ) -> ConversionBatchApplyPayload:
         return await mutate(
             ConversionBatchApplyPayload,
-            lambda: conversion_applications.apply_for_batch(
-                info.context.actor,
-                parse_id(input.rule_id, "ruleId"),
-                parse_ids(input.learner_ids, "learnerIds")
-                if input.learner_ids is not None
-                else None,
-                conversion_applications.CandidateFilter(input.learner_name, input.id_number),
+            lambda: conversion_applications.apply_for_batch(info.context.actor, *input.to_domain()),
+            lambda batch: ConversionBatchApplyPayload(
+                errors=[], batch=ConversionBatchType.from_model(batch)
             ),
-            lambda batch: {"batch": ConversionBatchType.from_model(batch)},
         )
 
     @strawberry.mutation(
@@ -610,11 +617,10 @@ class ConversionApplicationMutation:
             lambda: conversion_reviews.review_applications(
                 info.context.actor, input.to_domain(), info.context.services.issuer
             ),
-            lambda outcome: {
-                "approved_count": outcome.approved,
-                "rejected_count": outcome.rejected,
-                "applications": [
-                    ConversionApplicationType.from_model(row) for row in outcome.decided
-                ],
-            },
+            lambda outcome: ConversionReviewPayload(
+                errors=[],
+                approved_count=outcome.approved,
+                rejected_count=outcome.rejected,
+                applications=[ConversionApplicationType.from_model(row) for row in outcome.decided],
+            ),
         )

@@ -236,8 +236,8 @@ class ConversionPolicyDeletePayload:
     deleted_id: strawberry.ID | None = None
 
 
-def _policy(row: ConversionPolicy) -> dict:
-    return {"policy": ConversionPolicyType.from_model(row)}
+def _policy(row: ConversionPolicy) -> ConversionPolicyPayload:
+    return ConversionPolicyPayload(errors=[], policy=ConversionPolicyType.from_model(row))
 
 
 def _file_id(value: strawberry.ID | None) -> uuid.UUID | None:
@@ -254,16 +254,17 @@ class ConversionPolicyMutation:
     async def conversion_policy_create(
         self, info: Info, input: ConversionPolicyCreateInput
     ) -> ConversionPolicyPayload:
-        async def work() -> ConversionPolicy:
-            return await policies.create_policy(
+        return await mutate(
+            ConversionPolicyPayload,
+            lambda: policies.create_policy(
                 info.context.actor,
                 input.name,
                 _file_id(input.file_id),
                 publish=input.publish,
                 pledge_accepted=input.pledge_accepted,
-            )
-
-        return await mutate(ConversionPolicyPayload, work, _policy)
+            ),
+            _policy,
+        )
 
     @strawberry.mutation(
         description="Institution users: 修改, the name and optionally the file of an unpublished "
@@ -273,12 +274,13 @@ class ConversionPolicyMutation:
     async def conversion_policy_update(
         self, info: Info, input: ConversionPolicyUpdateInput
     ) -> ConversionPolicyPayload:
-        async def work() -> ConversionPolicy:
-            return await policies.update_policy(
+        return await mutate(
+            ConversionPolicyPayload,
+            lambda: policies.update_policy(
                 info.context.actor, parse_id(input.id), input.name, _file_id(input.file_id)
-            )
-
-        return await mutate(ConversionPolicyPayload, work, _policy)
+            ),
+            _policy,
+        )
 
     @strawberry.mutation(
         description="Institution users: 删除 an unpublished or off-shelf policy.",
@@ -287,11 +289,12 @@ class ConversionPolicyMutation:
     async def conversion_policy_delete(
         self, info: Info, id: strawberry.ID
     ) -> ConversionPolicyDeletePayload:
-        async def work() -> uuid.UUID:
-            return await policies.delete_policy(info.context.actor, parse_id(id))
-
         return await mutate(
-            ConversionPolicyDeletePayload, work, lambda key: {"deleted_id": strawberry.ID(str(key))}
+            ConversionPolicyDeletePayload,
+            lambda: policies.delete_policy(info.context.actor, parse_id(id)),
+            lambda key: ConversionPolicyDeletePayload(
+                errors=[], deleted_id=strawberry.ID(str(key))
+            ),
         )
 
     @strawberry.mutation(
@@ -303,10 +306,11 @@ class ConversionPolicyMutation:
     async def conversion_policy_publish(
         self, info: Info, id: strawberry.ID, pledge_accepted: bool = False
     ) -> ConversionPolicyPayload:
-        async def work() -> ConversionPolicy:
-            return await policies.publish_policy(info.context.actor, parse_id(id), pledge_accepted)
-
-        return await mutate(ConversionPolicyPayload, work, _policy)
+        return await mutate(
+            ConversionPolicyPayload,
+            lambda: policies.publish_policy(info.context.actor, parse_id(id), pledge_accepted),
+            _policy,
+        )
 
     @strawberry.mutation(
         description="Institution users: 撤销发布, the published policy leaves the portal and is "
@@ -316,10 +320,11 @@ class ConversionPolicyMutation:
     async def conversion_policy_withdraw(
         self, info: Info, id: strawberry.ID
     ) -> ConversionPolicyPayload:
-        async def work() -> ConversionPolicy:
-            return await policies.withdraw_policy(info.context.actor, parse_id(id))
-
-        return await mutate(ConversionPolicyPayload, work, _policy)
+        return await mutate(
+            ConversionPolicyPayload,
+            lambda: policies.withdraw_policy(info.context.actor, parse_id(id)),
+            _policy,
+        )
 
     @strawberry.mutation(
         description="Administrators: 下架 a published policy with a reason (at most 500 "
@@ -329,7 +334,8 @@ class ConversionPolicyMutation:
     async def conversion_policy_take_down(
         self, info: Info, id: strawberry.ID, reason: str
     ) -> ConversionPolicyPayload:
-        async def work() -> ConversionPolicy:
-            return await policies.take_down_policy(info.context.actor, parse_id(id), reason)
-
-        return await mutate(ConversionPolicyPayload, work, _policy)
+        return await mutate(
+            ConversionPolicyPayload,
+            lambda: policies.take_down_policy(info.context.actor, parse_id(id), reason),
+            _policy,
+        )

@@ -75,6 +75,29 @@ class ConversionRuleInput:
         description="信息发布安全承诺书, required with `publish` until the user has accepted it.",
     )
 
+    def to_domain(self) -> rules.RuleInput:
+        targets = self.targets
+        return rules.RuleInput(
+            rule_type=self.rule_type,
+            source_ids=_ids(self.sources, "sources"),
+            major_ids=_ids(targets.majors, "targets.majors"),
+            course_ids=_ids(targets.courses, "targets.courses"),
+            non_academic=[
+                rules.NonAcademicTarget(
+                    catalogue_entry_id=parse_id(
+                        target.catalogue_entry_id, f"targets.nonAcademic.{index}.catalogueEntryId"
+                    ),
+                    exempt_modules=[
+                        rules.ExemptModule(name=module.name, credits=module.credits)
+                        for module in target.exempt_modules
+                    ],
+                )
+                for index, target in enumerate(targets.non_academic)
+            ],
+            description=self.description,
+            file_id=parse_id(self.file_id, "fileId") if self.file_id is not None else None,
+        )
+
 
 @strawberry.input(description="修改: a draft or off-shelf rule's new content.")
 class ConversionRuleUpdateInput(ConversionRuleInput):
@@ -97,32 +120,8 @@ def _ids(values: list[strawberry.ID], path: str):
     return [parse_id(value, f"{path}.{index}") for index, value in enumerate(values)]
 
 
-def _rule_input(data: ConversionRuleInput) -> rules.RuleInput:
-    targets = data.targets
-    return rules.RuleInput(
-        rule_type=data.rule_type,
-        source_ids=_ids(data.sources, "sources"),
-        major_ids=_ids(targets.majors, "targets.majors"),
-        course_ids=_ids(targets.courses, "targets.courses"),
-        non_academic=[
-            rules.NonAcademicTarget(
-                catalogue_entry_id=parse_id(
-                    target.catalogue_entry_id, f"targets.nonAcademic.{index}.catalogueEntryId"
-                ),
-                exempt_modules=[
-                    rules.ExemptModule(name=module.name, credits=module.credits)
-                    for module in target.exempt_modules
-                ],
-            )
-            for index, target in enumerate(targets.non_academic)
-        ],
-        description=data.description,
-        file_id=parse_id(data.file_id, "fileId") if data.file_id is not None else None,
-    )
-
-
-def _rule(row: ConversionRule) -> dict:
-    return {"rule": ConversionRuleType.from_model(row)}
+def _rule(row: ConversionRule) -> ConversionRulePayload:
+    return ConversionRulePayload(errors=[], rule=ConversionRuleType.from_model(row))
 
 
 def _filter(
@@ -223,7 +222,7 @@ class ConversionRuleMutation:
             ConversionRulePayload,
             lambda: rules.create_rule(
                 info.context.actor,
-                _rule_input(input),
+                input.to_domain(),
                 publish=input.publish,
                 pledge_accepted=input.pledge_accepted,
             ),
@@ -244,7 +243,7 @@ class ConversionRuleMutation:
             lambda: rules.update_rule(
                 info.context.actor,
                 parse_id(input.id),
-                _rule_input(input),
+                input.to_domain(),
                 publish=input.publish,
                 pledge_accepted=input.pledge_accepted,
             ),
@@ -261,7 +260,9 @@ class ConversionRuleMutation:
         return await mutate(
             ConversionRuleDeletePayload,
             lambda: rules.delete_rule(info.context.actor, parse_id(id)),
-            lambda deleted: {"deleted_id": strawberry.ID(str(deleted))},
+            lambda deleted: ConversionRuleDeletePayload(
+                errors=[], deleted_id=strawberry.ID(str(deleted))
+            ),
         )
 
     @strawberry.mutation(

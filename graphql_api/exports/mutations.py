@@ -17,7 +17,7 @@ from graphql_api.achievements.mutations import parse_ids
 from graphql_api.achievements.types import AchievementStatus
 from graphql_api.context import Info
 from graphql_api.enums import RecognitionStatus
-from graphql_api.errors import FieldError, field_errors
+from graphql_api.errors import FieldError, mutate
 from graphql_api.files.types import StoredFileType
 from graphql_api.permissions import IsInstitution
 from models import ApplicationStatus, StoredFile
@@ -25,7 +25,6 @@ from resolvers.achievements.deposits import DepositFilter
 from resolvers.catalogue.entries import EntryFilter
 from resolvers.conversion.records import ApplicationFilter, RecordScope
 from resolvers.core.actors import Actor
-from resolvers.core.errors import DomainError
 from resolvers.core.files import sign_download
 from resolvers.core.storage import Storage
 from resolvers.exports import exports
@@ -148,21 +147,21 @@ async def _export(
     info: Info, run: Callable[..., Awaitable[StoredFile]], input: Any, filters: Any
 ) -> ExportPayload:
     """One export: the selected ids or the filter, the code; the file and a link, or errors."""
-    try:
-        row = await run(
+    secret_key = info.context.services.settings.secret_key
+    return await mutate(
+        ExportPayload,
+        lambda: run(
             info.context.actor,
             parse_ids(input.ids) if input.ids else None,
             filters.to_domain(),
             input.code,
             info.context.services.storage,
-        )
-    except DomainError as error:
-        return ExportPayload(errors=field_errors(error))
-    secret_key = info.context.services.settings.secret_key
-    return ExportPayload(
-        errors=[],
-        file=StoredFileType.from_model(row, readable=True),
-        download_url=sign_download(row.id, info.context.actor, secret_key),
+        ),
+        lambda row: ExportPayload(
+            errors=[],
+            file=StoredFileType.from_model(row, readable=True),
+            download_url=sign_download(row.id, info.context.actor, secret_key),
+        ),
     )
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Awaitable
+
 import strawberry
 
-from graphql_api.common import parse_id
+from graphql_api.common import parse_all, parse_id, same_named
 from graphql_api.context import Info
-from graphql_api.errors import FieldError, field_errors
+from graphql_api.errors import FieldError, mutate
 from graphql_api.feedback.types import (
     FeedbackResolution,
     ProblemFeedbackType,
@@ -16,7 +19,6 @@ from graphql_api.feedback.types import (
 from graphql_api.permissions import IsAdministratorOrInstitution, IsLearner
 from models import ProblemFeedback
 from resolvers import feedback
-from resolvers.core.errors import DomainError, Problems
 
 
 @strawberry.input
@@ -27,19 +29,11 @@ class FeedbackSubmitInput:
     description: str = ""
 
     def to_domain(self) -> feedback.FeedbackSubmission:
-        problems = Problems()
-        ids = {}
-        for name, value in (("achievementId", self.achievement_id), ("fileId", self.file_id)):
-            try:
-                ids[name] = parse_id(value, name)
-            except DomainError as error:
-                problems.items.extend(error.problems)
-        problems.raise_if_any()
-        return feedback.FeedbackSubmission(
-            achievement_id=ids["achievementId"],
-            problem_type=self.problem_type,
-            file_id=ids["fileId"],
-            description=self.description,
+        achievement_id, file_id = parse_all(
+            [("achievementId", self.achievement_id), ("fileId", self.file_id)]
+        )
+        return same_named(
+            feedback.FeedbackSubmission, self, achievement_id=achievement_id, file_id=file_id
         )
 
 
@@ -50,6 +44,11 @@ class FeedbackReplyInput:
     file_id: strawberry.ID | None = strawberry.field(
         default=None, description="An optional uploaded PDF."
     )
+
+    def to_domain(self) -> tuple[uuid.UUID, str, uuid.UUID | None]:
+        """The feedback, the reply and its file, as ``reply_feedback`` takes them."""
+        file_id = parse_id(self.file_id, "fileId") if self.file_id is not None else None
+        return parse_id(self.id), self.body, file_id
 
 
 @strawberry.input
@@ -65,8 +64,13 @@ class FeedbackPayload:
     feedback: ProblemFeedbackType | None = None
 
 
-async def _payload(row: ProblemFeedback) -> FeedbackPayload:
-    (item,) = await feedback_types([row])
+async def _shown(row: Awaitable[ProblemFeedback]) -> ProblemFeedbackType:
+    """The changed feedback as the payload shows it (its type reads related rows)."""
+    (item,) = await feedback_types([await row])
+    return item
+
+
+def _payload(item: ProblemFeedbackType) -> FeedbackPayload:
     return FeedbackPayload(errors=[], feedback=item)
 
 
@@ -78,11 +82,11 @@ class FeedbackMutation:
         permission_classes=[IsLearner],
     )
     async def feedback_submit(self, info: Info, input: FeedbackSubmitInput) -> FeedbackPayload:
-        try:
-            row = await feedback.submit_feedback(info.context.actor, input.to_domain())
-        except DomainError as error:
-            return FeedbackPayload(errors=field_errors(error))
-        return await _payload(row)
+        return await mutate(
+            FeedbackPayload,
+            lambda: _shown(feedback.submit_feedback(info.context.actor, input.to_domain())),
+            _payload,
+        )
 
     @strawberry.mutation(
         description="Institution users (or administrators, for what the bank created): reply to "
@@ -90,14 +94,11 @@ class FeedbackMutation:
         permission_classes=[IsAdministratorOrInstitution],
     )
     async def feedback_reply(self, info: Info, input: FeedbackReplyInput) -> FeedbackPayload:
-        try:
-            file_id = parse_id(input.file_id, "fileId") if input.file_id is not None else None
-            row = await feedback.reply_feedback(
-                info.context.actor, parse_id(input.id), input.body, file_id
-            )
-        except DomainError as error:
-            return FeedbackPayload(errors=field_errors(error))
-        return await _payload(row)
+        return await mutate(
+            FeedbackPayload,
+            lambda: _shown(feedback.reply_feedback(info.context.actor, *input.to_domain())),
+            _payload,
+        )
 
     @strawberry.mutation(
         description="Institution users (or administrators, for what the bank created): close an "
@@ -106,10 +107,12 @@ class FeedbackMutation:
         permission_classes=[IsAdministratorOrInstitution],
     )
     async def feedback_resolve(self, info: Info, input: FeedbackResolveInput) -> FeedbackPayload:
-        try:
-            row = await feedback.resolve_feedback(
-                info.context.actor, parse_id(input.id), input.resolution, input.body
-            )
-        except DomainError as error:
-            return FeedbackPayload(errors=field_errors(error))
-        return await _payload(row)
+        return await mutate(
+            FeedbackPayload,
+            lambda: _shown(
+                feedback.resolve_feedback(
+                    info.context.actor, parse_id(input.id), input.resolution, input.body
+                )
+            ),
+            _payload,
+        )

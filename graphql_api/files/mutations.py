@@ -5,12 +5,13 @@ from __future__ import annotations
 import strawberry
 from strawberry.file_uploads import Upload
 
+from graphql_api.common import read_upload
 from graphql_api.context import Info
-from graphql_api.errors import FieldError, field_errors
+from graphql_api.errors import FieldError, mutate
 from graphql_api.files.types import StoredFileType
 from graphql_api.permissions import IsAuthenticated
-from resolvers.core.errors import DomainError, ErrorCode
-from resolvers.core.files import MAX_FILE_SIZE, store_upload
+from models import StoredFile
+from resolvers.core.files import store_upload
 
 
 @strawberry.type
@@ -27,20 +28,18 @@ class FileMutation:
         permission_classes=[IsAuthenticated],
     )
     async def file_upload(self, info: Info, file: Upload) -> FileUploadPayload:
-        if not hasattr(file, "read"):
-            problem = DomainError.of(ErrorCode.REQUIRED, "请以multipart请求上传文件", "file")
-            return FileUploadPayload(errors=field_errors(problem))
-        filename = getattr(file, "filename", None) or ""
-        data = await file.read(MAX_FILE_SIZE + 1)
-        try:
-            services = info.context.services
-            row = await store_upload(
-                info.context.actor,
-                filename,
-                data,
-                services.storage,
-                quota=services.settings.upload_quota,
-            )
-        except DomainError as error:
-            return FileUploadPayload(errors=field_errors(error))
-        return FileUploadPayload(errors=[], file=StoredFileType.from_model(row, readable=True))
+        return await mutate(
+            FileUploadPayload,
+            lambda: _store(info, file),
+            lambda row: FileUploadPayload(
+                errors=[], file=StoredFileType.from_model(row, readable=True)
+            ),
+        )
+
+
+async def _store(info: Info, file: Upload) -> StoredFile:
+    services = info.context.services
+    filename, data = await read_upload(file, "")
+    return await store_upload(
+        info.context.actor, filename, data, services.storage, quota=services.settings.upload_quota
+    )

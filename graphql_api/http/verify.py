@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 
 from graphql_api.context import Services, client_address
+from graphql_api.errors import FieldError, mutate
 from resolvers.certificates.lifecycle import CertificateStatus
 from resolvers.certificates.provenance import (
     CHECKED_STATEMENT,
@@ -19,7 +20,6 @@ from resolvers.certificates.provenance import (
 )
 from resolvers.certificates.verification import Verification, verify
 from resolvers.core.clock import BEIJING_TIME, beijing_text
-from resolvers.core.errors import DomainError
 
 _HEADERS = {
     "Cache-Control": "no-store",  # a revocation shows at once
@@ -57,11 +57,19 @@ class _Refused(Exception):
 async def _answer(request: Request, channel: str) -> Verification:
     services: Services = request.app.state.services
     address = client_address(request, services.settings.trusted_proxies)
-    try:
-        await services.throttle.hit("verify", address)
-    except DomainError as error:
-        raise _Refused(str(error)) from None
+    refusal = await mutate(_refusal, lambda: services.throttle.hit("verify", address), _passed)
+    if refusal is not None:
+        raise _Refused(refusal)
     return await verify(request.path_params["number"], channel, services.verifications)
+
+
+def _refusal(*, errors: list[FieldError]) -> str | None:
+    """What the throttle said when it refused the address."""
+    return "; ".join(error.message for error in errors)
+
+
+def _passed(_: None) -> str | None:
+    return None
 
 
 async def verify_json(request: Request) -> Response:

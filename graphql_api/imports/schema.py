@@ -8,13 +8,12 @@ import datetime as dt
 import strawberry
 from strawberry.file_uploads import Upload
 
-from graphql_api.common import Page, parse_id, shown
+from graphql_api.common import Page, parse_id, read_upload, shown
 from graphql_api.context import Info
-from graphql_api.errors import FieldError, field_errors
+from graphql_api.errors import FieldError, mutate
 from graphql_api.permissions import IsInstitution
 from models import ImportJob, ImportKind, ImportStatus, MatchBy
-from resolvers.core.errors import DomainError, ErrorCode
-from resolvers.core.files import MAX_FILE_SIZE, sign_download
+from resolvers.core.files import sign_download
 from resolvers.imports import runner as imports
 
 # Registered as GraphQL enums; annotations use the model classes themselves (mypy accepts them).
@@ -122,6 +121,22 @@ class ImportStartInput:
         default=MatchBy.ID_NUMBER, description="个人培训成果: how rows name their learner."
     )
 
+    async def to_domain(self) -> imports.ImportRequest:
+        """The request, with the uploaded workbook read."""
+        filename, data = await read_upload(self.file, "import.xlsx")
+        return imports.ImportRequest(
+            kind=self.kind,
+            filename=filename,
+            data=data,
+            subtype=self.subtype,
+            catalogue_entry_id=(
+                parse_id(self.catalogue_entry_id, "catalogueEntryId")
+                if self.catalogue_entry_id
+                else None
+            ),
+            match_by=self.match_by,
+        )
+
 
 @strawberry.type
 class ImportStartPayload:
@@ -191,31 +206,12 @@ class ImportMutation:
         permission_classes=[IsInstitution],
     )
     async def import_start(self, info: Info, input: ImportStartInput) -> ImportStartPayload:
-        file = input.file
-        if not hasattr(file, "read"):
-            problem = DomainError.of(ErrorCode.REQUIRED, "请以multipart请求上传文件", "file")
-            return ImportStartPayload(errors=field_errors(problem))
-        services = info.context.services
-        try:
-            request = imports.ImportRequest(
-                kind=input.kind,
-                filename=getattr(file, "filename", None) or "import.xlsx",
-                data=await file.read(MAX_FILE_SIZE + 1),
-                subtype=input.subtype,
-                catalogue_entry_id=(
-                    parse_id(input.catalogue_entry_id, "catalogueEntryId")
-                    if input.catalogue_entry_id
-                    else None
-                ),
-                match_by=input.match_by,
-            )
-            job, earlier = await imports.start_import(
-                info.context.actor, request, services.storage, services.jobs, services.imports
-            )
-        except DomainError as error:
-            return ImportStartPayload(errors=field_errors(error))
-        return ImportStartPayload(
-            errors=[], record=ImportRecordType.from_model(job), already_imported=earlier
+        return await mutate(
+            ImportStartPayload,
+            lambda: _start(info, input),
+            lambda done: ImportStartPayload(
+                errors=[], record=ImportRecordType.from_model(done[0]), already_imported=done[1]
+            ),
         )
 
     @strawberry.mutation(
@@ -225,11 +221,24 @@ class ImportMutation:
     )
     async def import_record_imported_rows(self, info: Info, id: strawberry.ID) -> ImportRowsPayload:
         services = info.context.services
-        try:
-            file = await imports.imported_rows_file(
-                info.context.actor, parse_id(id), services.storage
-            )
-        except DomainError as error:
-            return ImportRowsPayload(errors=field_errors(error))
-        url = sign_download(file.id, info.context.actor, services.settings.secret_key)
-        return ImportRowsPayload(errors=[], download_url=url)
+        return await mutate(
+            ImportRowsPayload,
+            lambda: imports.imported_rows_file(info.context.actor, parse_id(id), services.storage),
+            lambda file: ImportRowsPayload(
+                errors=[],
+                download_url=sign_download(
+                    file.id, info.context.actor, services.settings.secret_key
+                ),
+            ),
+        )
+
+
+async def _start(info: Info, input: ImportStartInput) -> tuple[ImportJob, bool]:
+    services = info.context.services
+    return await imports.start_import(
+        info.context.actor,
+        await input.to_domain(),
+        services.storage,
+        services.jobs,
+        services.imports,
+    )

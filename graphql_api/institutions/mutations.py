@@ -5,16 +5,15 @@ from __future__ import annotations
 import strawberry
 
 from graphql_api.accounts.mutations import LoginInput, LoginPayload
-from graphql_api.common import parse_id
+from graphql_api.common import parse_id, same_named
 from graphql_api.context import Info
 from graphql_api.enums import IdType, InstitutionKind
-from graphql_api.errors import FieldError, field_errors
+from graphql_api.errors import FieldError, mutate
 from graphql_api.institutions.types import ApiTokenType, InstitutionType, InstitutionUserType
 from graphql_api.permissions import IsAdministrator, IsInstitutionUser
-from models import InstitutionUserStatus
+from models import Institution, InstitutionUser, InstitutionUserStatus
 from resolvers.accounts import api_tokens, institution_users, institutions
 from resolvers.accounts.logins import LoginAttempt
-from resolvers.core.errors import DomainError
 
 
 @strawberry.input(description="注册人信息 with the login phone, password and SMS code.")
@@ -27,14 +26,7 @@ class RegistrantInput:
     code: str = strawberry.field(description="Code of purpose INSTITUTION_REGISTER.")
 
     def to_domain(self) -> institutions.Registrant:
-        return institutions.Registrant(
-            name=self.name,
-            id_type=self.id_type,
-            id_number=self.id_number,
-            phone=self.phone,
-            password=self.password,
-            code=self.code,
-        )
+        return same_named(institutions.Registrant, self)
 
 
 @strawberry.input(description="机构信息 (seed 003 §2.6.1).")
@@ -55,22 +47,7 @@ class InstitutionInfoInput:
     introduction: str = ""
 
     def to_domain(self) -> institutions.InstitutionInfo:
-        return institutions.InstitutionInfo(
-            name=self.name,
-            credit_code=self.credit_code,
-            kind=self.kind,
-            legal_representative=self.legal_representative,
-            contact_person=self.contact_person,
-            contact_phone=self.contact_phone,
-            contact_email=self.contact_email,
-            postcode=self.postcode,
-            address=self.address,
-            business_scope=self.business_scope,
-            school_type=self.school_type,
-            school_code=self.school_code,
-            supervising_department=self.supervising_department,
-            introduction=self.introduction,
-        )
+        return same_named(institutions.InstitutionInfo, self)
 
 
 @strawberry.input
@@ -105,6 +82,9 @@ class SubUserCreateInput:
     name: str
     phone: str
     password: str
+
+    def to_domain(self) -> institution_users.SubUserInput:
+        return same_named(institution_users.SubUserInput, self)
 
 
 @strawberry.input
@@ -157,29 +137,35 @@ class InstitutionMutation:
     async def institution_register(
         self, info: Info, input: InstitutionRegisterInput
     ) -> InstitutionRegisterPayload:
-        try:
-            await info.context.services.throttle.hit("register", info.context.client_address)
-            institution, user = await institutions.register_institution(
-                input.registrant.to_domain(), input.institution.to_domain()
-            )
-        except DomainError as error:
-            return InstitutionRegisterPayload(errors=field_errors(error))
-        return InstitutionRegisterPayload(
-            errors=[], institution=InstitutionType.from_model(institution), username=user.username
+        return await mutate(
+            InstitutionRegisterPayload,
+            info.context.throttled(
+                "register",
+                lambda: institutions.register_institution(
+                    input.registrant.to_domain(), input.institution.to_domain()
+                ),
+            ),
+            lambda done: InstitutionRegisterPayload(
+                errors=[],
+                institution=InstitutionType.from_model(done[0]),
+                username=done[1].username,
+            ),
         )
 
     @strawberry.mutation(description="Anyone: an institution user logs in with the login account.")
     async def institution_login(self, info: Info, input: LoginInput) -> LoginPayload:
-        try:
-            ctx = info.context
-            await ctx.services.throttle.hit("login", ctx.client_address)
-            token = await institutions.login_institution_user(
-                LoginAttempt(ctx.services.throttle, input.account, ctx.client_address),
-                input.password,
-            )
-        except DomainError as error:
-            return LoginPayload(errors=field_errors(error))
-        return LoginPayload(errors=[], token=token)
+        ctx = info.context
+        return await mutate(
+            LoginPayload,
+            ctx.throttled(
+                "login",
+                lambda: institutions.login_institution_user(
+                    LoginAttempt(ctx.services.throttle, input.account, ctx.client_address),
+                    input.password,
+                ),
+            ),
+            lambda token: LoginPayload(errors=[], token=token),
+        )
 
     @strawberry.mutation(
         description="The institution's main user: edit the institution information.",
@@ -188,11 +174,11 @@ class InstitutionMutation:
     async def institution_update(
         self, info: Info, input: InstitutionInfoInput
     ) -> InstitutionPayload:
-        try:
-            row = await institutions.update_institution(info.context.actor, input.to_domain())
-        except DomainError as error:
-            return InstitutionPayload(errors=field_errors(error))
-        return InstitutionPayload(errors=[], institution=InstitutionType.from_model(row))
+        return await mutate(
+            InstitutionPayload,
+            lambda: institutions.update_institution(info.context.actor, input.to_domain()),
+            _institution,
+        )
 
     @strawberry.mutation(
         description="Administrators: approve a pending institution or refuse it with a reason.",
@@ -201,13 +187,13 @@ class InstitutionMutation:
     async def institution_review(
         self, info: Info, input: InstitutionReviewInput
     ) -> InstitutionPayload:
-        try:
-            row = await institutions.review_institution(
+        return await mutate(
+            InstitutionPayload,
+            lambda: institutions.review_institution(
                 info.context.actor, parse_id(input.id), input.approve, input.note
-            )
-        except DomainError as error:
-            return InstitutionPayload(errors=field_errors(error))
-        return InstitutionPayload(errors=[], institution=InstitutionType.from_model(row))
+            ),
+            _institution,
+        )
 
     @strawberry.mutation(
         description="The main user of an approved institution: add a sub-user.",
@@ -216,19 +202,11 @@ class InstitutionMutation:
     async def institution_user_create(
         self, info: Info, input: SubUserCreateInput
     ) -> InstitutionUserPayload:
-        try:
-            user = await institution_users.create_sub_user(
-                info.context.actor,
-                institution_users.SubUserInput(
-                    username=input.username,
-                    name=input.name,
-                    phone=input.phone,
-                    password=input.password,
-                ),
-            )
-        except DomainError as error:
-            return InstitutionUserPayload(errors=field_errors(error))
-        return InstitutionUserPayload(errors=[], user=InstitutionUserType.from_model(user))
+        return await mutate(
+            InstitutionUserPayload,
+            lambda: institution_users.create_sub_user(info.context.actor, input.to_domain()),
+            _user,
+        )
 
     @strawberry.mutation(
         description="The main user: edit a sub-user's name and phone.",
@@ -237,13 +215,13 @@ class InstitutionMutation:
     async def institution_user_update(
         self, info: Info, input: SubUserUpdateInput
     ) -> InstitutionUserPayload:
-        try:
-            user = await institution_users.update_sub_user(
+        return await mutate(
+            InstitutionUserPayload,
+            lambda: institution_users.update_sub_user(
                 info.context.actor, parse_id(input.id), input.name, input.phone
-            )
-        except DomainError as error:
-            return InstitutionUserPayload(errors=field_errors(error))
-        return InstitutionUserPayload(errors=[], user=InstitutionUserType.from_model(user))
+            ),
+            _user,
+        )
 
     @strawberry.mutation(
         description="The main user: disable a sub-user (停用); their sessions end.",
@@ -252,7 +230,13 @@ class InstitutionMutation:
     async def institution_user_disable(
         self, info: Info, id: strawberry.ID
     ) -> InstitutionUserPayload:
-        return await _set_status(info, id, InstitutionUserStatus.DISABLED)
+        return await mutate(
+            InstitutionUserPayload,
+            lambda: institution_users.set_sub_user_status(
+                info.context.actor, parse_id(id), InstitutionUserStatus.DISABLED
+            ),
+            _user,
+        )
 
     @strawberry.mutation(
         description="The main user: enable a disabled sub-user (启用).",
@@ -261,7 +245,13 @@ class InstitutionMutation:
     async def institution_user_enable(
         self, info: Info, id: strawberry.ID
     ) -> InstitutionUserPayload:
-        return await _set_status(info, id, InstitutionUserStatus.ACTIVE)
+        return await mutate(
+            InstitutionUserPayload,
+            lambda: institution_users.set_sub_user_status(
+                info.context.actor, parse_id(id), InstitutionUserStatus.ACTIVE
+            ),
+            _user,
+        )
 
     @strawberry.mutation(
         description="The main user: reset a sub-user's password to a temporary one (重置密码).",
@@ -270,14 +260,12 @@ class InstitutionMutation:
     async def institution_user_reset_password(
         self, info: Info, id: strawberry.ID
     ) -> PasswordResetPayload:
-        try:
-            user, password = await institution_users.reset_sub_user_password(
-                info.context.actor, parse_id(id)
-            )
-        except DomainError as error:
-            return PasswordResetPayload(errors=field_errors(error))
-        return PasswordResetPayload(
-            errors=[], user=InstitutionUserType.from_model(user), password=password
+        return await mutate(
+            PasswordResetPayload,
+            lambda: institution_users.reset_sub_user_password(info.context.actor, parse_id(id)),
+            lambda done: PasswordResetPayload(
+                errors=[], user=InstitutionUserType.from_model(done[0]), password=done[1]
+            ),
         )
 
     @strawberry.mutation(
@@ -285,40 +273,40 @@ class InstitutionMutation:
         permission_classes=[IsInstitutionUser],
     )
     async def institution_user_delete(self, info: Info, id: strawberry.ID) -> DeletePayload:
-        try:
-            await institution_users.delete_sub_user(info.context.actor, parse_id(id))
-        except DomainError as error:
-            return DeletePayload(errors=field_errors(error))
-        return DeletePayload(errors=[], deleted_id=id)
+        return await mutate(
+            DeletePayload,
+            lambda: institution_users.delete_sub_user(info.context.actor, parse_id(id)),
+            lambda _: DeletePayload(errors=[], deleted_id=id),
+        )
 
     @strawberry.mutation(
         description="The main user of an approved institution: a token for another system.",
         permission_classes=[IsInstitutionUser],
     )
     async def api_token_create(self, info: Info, name: str) -> ApiTokenCreatePayload:
-        try:
-            row, token = await api_tokens.create_api_token(info.context.actor, name)
-        except DomainError as error:
-            return ApiTokenCreatePayload(errors=field_errors(error))
-        return ApiTokenCreatePayload(errors=[], api_token=ApiTokenType.from_model(row), token=token)
+        return await mutate(
+            ApiTokenCreatePayload,
+            lambda: api_tokens.create_api_token(info.context.actor, name),
+            lambda done: ApiTokenCreatePayload(
+                errors=[], api_token=ApiTokenType.from_model(done[0]), token=done[1]
+            ),
+        )
 
     @strawberry.mutation(
         description="The main user: revoke an API token at once.",
         permission_classes=[IsInstitutionUser],
     )
     async def api_token_revoke(self, info: Info, id: strawberry.ID) -> ApiTokenPayload:
-        try:
-            row = await api_tokens.revoke_api_token(info.context.actor, parse_id(id))
-        except DomainError as error:
-            return ApiTokenPayload(errors=field_errors(error))
-        return ApiTokenPayload(errors=[], api_token=ApiTokenType.from_model(row))
+        return await mutate(
+            ApiTokenPayload,
+            lambda: api_tokens.revoke_api_token(info.context.actor, parse_id(id)),
+            lambda row: ApiTokenPayload(errors=[], api_token=ApiTokenType.from_model(row)),
+        )
 
 
-async def _set_status(
-    info: Info, id: strawberry.ID, status: InstitutionUserStatus
-) -> InstitutionUserPayload:
-    try:
-        user = await institution_users.set_sub_user_status(info.context.actor, parse_id(id), status)
-    except DomainError as error:
-        return InstitutionUserPayload(errors=field_errors(error))
-    return InstitutionUserPayload(errors=[], user=InstitutionUserType.from_model(user))
+def _institution(row: Institution) -> InstitutionPayload:
+    return InstitutionPayload(errors=[], institution=InstitutionType.from_model(row))
+
+
+def _user(row: InstitutionUser) -> InstitutionUserPayload:
+    return InstitutionUserPayload(errors=[], user=InstitutionUserType.from_model(row))

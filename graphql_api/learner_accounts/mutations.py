@@ -9,10 +9,9 @@ from graphql_api.achievements.mutations import parse_ids
 from graphql_api.common import parse_id
 from graphql_api.context import Info
 from graphql_api.enums import IdType
-from graphql_api.errors import FieldError, field_errors
+from graphql_api.errors import FieldError, mutate
 from graphql_api.permissions import IsInstitution, IsInstitutionUser
 from resolvers.accounts import learner_accounts
-from resolvers.core.errors import DomainError
 
 
 @strawberry.input(description="增加新学员: name and ID number; the account starts inactive.")
@@ -52,13 +51,13 @@ class LearnerAccountMutation:
     async def learner_account_create(
         self, info: Info, input: LearnerAccountCreateInput
     ) -> LearnerAccountPayload:
-        try:
-            row = await learner_accounts.create_learner_account(
+        return await mutate(
+            LearnerAccountPayload,
+            lambda: learner_accounts.create_learner_account(
                 info.context.actor, input.name, input.id_type, input.id_number
-            )
-        except DomainError as error:
-            return LearnerAccountPayload(errors=field_errors(error))
-        return LearnerAccountPayload(errors=[], learner=LearnerType.from_model(row))
+            ),
+            lambda row: LearnerAccountPayload(errors=[], learner=LearnerType.from_model(row)),
+        )
 
     @strawberry.mutation(
         description="Institution users: edit the name and ID number of an inactive account the "
@@ -68,13 +67,13 @@ class LearnerAccountMutation:
     async def learner_account_update(
         self, info: Info, input: LearnerAccountUpdateInput
     ) -> LearnerAccountPayload:
-        try:
-            row = await learner_accounts.update_learner_account(
+        return await mutate(
+            LearnerAccountPayload,
+            lambda: learner_accounts.update_learner_account(
                 info.context.actor, parse_id(input.id), input.name, input.id_number, input.id_type
-            )
-        except DomainError as error:
-            return LearnerAccountPayload(errors=field_errors(error))
-        return LearnerAccountPayload(errors=[], learner=LearnerType.from_model(row))
+            ),
+            lambda row: LearnerAccountPayload(errors=[], learner=LearnerType.from_model(row)),
+        )
 
     @strawberry.mutation(
         description="Institution users: delete inactive accounts the institution created that "
@@ -84,12 +83,11 @@ class LearnerAccountMutation:
     async def learner_account_delete(
         self, info: Info, ids: list[strawberry.ID]
     ) -> LearnerAccountDeletePayload:
-        try:
-            deleted = await learner_accounts.delete_learner_accounts(
-                info.context.actor, parse_ids(ids)
-            )
-        except DomainError as error:
-            return LearnerAccountDeletePayload(errors=field_errors(error))
-        return LearnerAccountDeletePayload(
-            errors=[], deleted_ids=[strawberry.ID(str(i)) for i in deleted]
+        return await mutate(
+            LearnerAccountDeletePayload,
+            lambda: learner_accounts.delete_learner_accounts(info.context.actor, parse_ids(ids)),
+            lambda deleted: LearnerAccountDeletePayload(
+                errors=[],
+                deleted_ids=[strawberry.ID(str(i)) for i in deleted],
+            ),
         )

@@ -7,11 +7,10 @@ import strawberry
 
 from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
-from graphql_api.errors import FieldError, field_errors
+from graphql_api.errors import FieldError, mutate
 from graphql_api.messages.types import MessageType
 from graphql_api.permissions import IsAccountHolder
 from resolvers import messages
-from resolvers.core.errors import DomainError
 
 
 @strawberry.type
@@ -60,9 +59,10 @@ class MessageMutation:
     async def messages_mark_read(
         self, info: Info, ids: list[strawberry.ID] | None = None
     ) -> MessagesReadPayload:
-        try:
-            parsed = [parse_id(i, "ids") for i in ids] if ids is not None else None
-            marked = await messages.mark_read(info.context.actor, parsed)
-        except DomainError as error:
-            return MessagesReadPayload(errors=field_errors(error))
-        return MessagesReadPayload(errors=[], marked=marked)
+        return await mutate(
+            MessagesReadPayload,
+            lambda: messages.mark_read(
+                info.context.actor, [parse_id(i, "ids") for i in ids] if ids is not None else None
+            ),
+            lambda marked: MessagesReadPayload(errors=[], marked=marked),
+        )

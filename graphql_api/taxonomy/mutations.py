@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import strawberry
 
-from graphql_api.common import parse_id
+from graphql_api.common import parse_id, same_named
 from graphql_api.context import Info
 from graphql_api.enums import DetailSchema, TermKind
-from graphql_api.errors import FieldError, field_errors
+from graphql_api.errors import FieldError, mutate
 from graphql_api.permissions import IsAdministrator
 from graphql_api.taxonomy.types import AchievementSubtypeType, TaxonomyTermType
+from models import TaxonomyTerm
 from resolvers.catalogue import taxonomy
-from resolvers.core.errors import DomainError
 
 
 @strawberry.input(description="A new 成果子类型.")
@@ -22,6 +22,9 @@ class AchievementSubtypeAddInput:
     detail_schema: DetailSchema
     restricted: bool = False
     synced_only: bool = False
+
+    def to_domain(self) -> taxonomy.SubtypeInput:
+        return same_named(taxonomy.SubtypeInput, self)
 
 
 @strawberry.input
@@ -44,6 +47,13 @@ class TaxonomyTermAddInput:
     parent_id: strawberry.ID | None = strawberry.field(
         default=None, description="Required for the learning levels, which hang in a chain."
     )
+
+    def to_domain(self) -> taxonomy.TermInput:
+        return same_named(
+            taxonomy.TermInput,
+            self,
+            parent_id=parse_id(self.parent_id, "parentId") if self.parent_id else None,
+        )
 
 
 @strawberry.input
@@ -78,19 +88,13 @@ class TaxonomyMutation:
     async def achievement_subtype_add(
         self, info: Info, input: AchievementSubtypeAddInput
     ) -> AchievementSubtypePayload:
-        data = taxonomy.SubtypeInput(
-            code=input.code,
-            category=input.category,
-            label=input.label,
-            detail_schema=input.detail_schema,
-            restricted=input.restricted,
-            synced_only=input.synced_only,
+        return await mutate(
+            AchievementSubtypePayload,
+            lambda: taxonomy.add_subtype(info.context.actor, input.to_domain()),
+            lambda row: AchievementSubtypePayload(
+                errors=[], subtype=AchievementSubtypeType.from_model(row)
+            ),
         )
-        try:
-            row = await taxonomy.add_subtype(info.context.actor, data)
-        except DomainError as error:
-            return AchievementSubtypePayload(errors=field_errors(error))
-        return AchievementSubtypePayload(errors=[], subtype=AchievementSubtypeType.from_model(row))
 
     @strawberry.mutation(
         description="Administrators: rename a 成果子类型.", permission_classes=[IsAdministrator]
@@ -98,11 +102,13 @@ class TaxonomyMutation:
     async def achievement_subtype_rename(
         self, info: Info, input: AchievementSubtypeRenameInput
     ) -> AchievementSubtypePayload:
-        try:
-            row = await taxonomy.rename_subtype(info.context.actor, input.code, input.label)
-        except DomainError as error:
-            return AchievementSubtypePayload(errors=field_errors(error))
-        return AchievementSubtypePayload(errors=[], subtype=AchievementSubtypeType.from_model(row))
+        return await mutate(
+            AchievementSubtypePayload,
+            lambda: taxonomy.rename_subtype(info.context.actor, input.code, input.label),
+            lambda row: AchievementSubtypePayload(
+                errors=[], subtype=AchievementSubtypeType.from_model(row)
+            ),
+        )
 
     @strawberry.mutation(
         description="Administrators: deactivate a 成果子类型 (no new entries) or reactivate it.",
@@ -111,11 +117,13 @@ class TaxonomyMutation:
     async def achievement_subtype_set_active(
         self, info: Info, input: AchievementSubtypeSetActiveInput
     ) -> AchievementSubtypePayload:
-        try:
-            row = await taxonomy.set_subtype_active(info.context.actor, input.code, input.active)
-        except DomainError as error:
-            return AchievementSubtypePayload(errors=field_errors(error))
-        return AchievementSubtypePayload(errors=[], subtype=AchievementSubtypeType.from_model(row))
+        return await mutate(
+            AchievementSubtypePayload,
+            lambda: taxonomy.set_subtype_active(info.context.actor, input.code, input.active),
+            lambda row: AchievementSubtypePayload(
+                errors=[], subtype=AchievementSubtypeType.from_model(row)
+            ),
+        )
 
     @strawberry.mutation(
         description="Administrators: add a value to a term list.",
@@ -124,17 +132,11 @@ class TaxonomyMutation:
     async def taxonomy_term_add(
         self, info: Info, input: TaxonomyTermAddInput
     ) -> TaxonomyTermPayload:
-        try:
-            data = taxonomy.TermInput(
-                kind=input.kind,
-                code=input.code,
-                label=input.label,
-                parent_id=parse_id(input.parent_id, "parentId") if input.parent_id else None,
-            )
-            row = await taxonomy.add_term(info.context.actor, data)
-        except DomainError as error:
-            return TaxonomyTermPayload(errors=field_errors(error))
-        return TaxonomyTermPayload(errors=[], term=TaxonomyTermType.from_model(row))
+        return await mutate(
+            TaxonomyTermPayload,
+            lambda: taxonomy.add_term(info.context.actor, input.to_domain()),
+            _term,
+        )
 
     @strawberry.mutation(
         description="Administrators: rename a term; saved achievements keep their old label.",
@@ -143,11 +145,11 @@ class TaxonomyMutation:
     async def taxonomy_term_rename(
         self, info: Info, input: TaxonomyTermRenameInput
     ) -> TaxonomyTermPayload:
-        try:
-            row = await taxonomy.rename_term(info.context.actor, parse_id(input.id), input.label)
-        except DomainError as error:
-            return TaxonomyTermPayload(errors=field_errors(error))
-        return TaxonomyTermPayload(errors=[], term=TaxonomyTermType.from_model(row))
+        return await mutate(
+            TaxonomyTermPayload,
+            lambda: taxonomy.rename_term(info.context.actor, parse_id(input.id), input.label),
+            _term,
+        )
 
     @strawberry.mutation(
         description="Administrators: deactivate a term (new entries cannot choose it) or "
@@ -157,10 +159,12 @@ class TaxonomyMutation:
     async def taxonomy_term_set_active(
         self, info: Info, input: TaxonomyTermSetActiveInput
     ) -> TaxonomyTermPayload:
-        try:
-            row = await taxonomy.set_term_active(
-                info.context.actor, parse_id(input.id), input.active
-            )
-        except DomainError as error:
-            return TaxonomyTermPayload(errors=field_errors(error))
-        return TaxonomyTermPayload(errors=[], term=TaxonomyTermType.from_model(row))
+        return await mutate(
+            TaxonomyTermPayload,
+            lambda: taxonomy.set_term_active(info.context.actor, parse_id(input.id), input.active),
+            _term,
+        )
+
+
+def _term(row: TaxonomyTerm) -> TaxonomyTermPayload:
+    return TaxonomyTermPayload(errors=[], term=TaxonomyTermType.from_model(row))
