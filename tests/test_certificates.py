@@ -26,7 +26,7 @@ from models import (
     StoredFile,
 )
 from resolvers.certificates import files as certificate_files
-from resolvers.certificates import render as certificate_render
+from resolvers.certificates import page_plan
 from resolvers.certificates.lifecycle import request_certificate
 from resolvers.certificates.numbers import new_number
 from resolvers.certificates.signing import verify_compact
@@ -366,7 +366,7 @@ async def test_a_long_selection_runs_on_over_pages_each_with_the_qr(api, world):
 
 
 async def test_a_selection_beyond_the_page_limit_is_refused(api, world, monkeypatch):
-    monkeypatch.setattr(certificate_render, "MAX_PAGES", 1)
+    monkeypatch.setattr(page_plan, "MAX_PAGES", 1)
     ids = await _long_named(world, 40)
     before = await _rows()
     payload = await call(
