@@ -32,7 +32,7 @@ from graphql_api.verify import verify_json, verify_page
 from graphql_api.well_known import jwks
 from notifications.sms import SmsSender, sms_sender
 from resolvers.accounts.sessions import authenticate
-from resolvers.certificates.lifecycle import Issuer
+from resolvers.certificates.issuing import Issuer
 from resolvers.certificates.signing import Signer, publish_key
 from resolvers.certificates.verification import VerificationLog
 from resolvers.core.jobs import InProcessJobs, JobQueue

@@ -15,7 +15,7 @@ from strawberry.types import Info as _Info
 
 from graphql_api.dataloaders import Loaders
 from notifications.sms import SmsSender
-from resolvers.certificates.lifecycle import Issuer
+from resolvers.certificates.issuing import Issuer
 from resolvers.certificates.signing import Signer
 from resolvers.certificates.verification import VerificationLog
 from resolvers.core.actors import Actor

@@ -27,8 +27,8 @@ from models import (
 )
 from resolvers.certificates import files as certificate_files
 from resolvers.certificates import page_plan
-from resolvers.certificates.lifecycle import request_certificate
 from resolvers.certificates.numbers import new_number
+from resolvers.certificates.requests import request_certificate
 from resolvers.certificates.signing import verify_compact
 from resolvers.core.actors import Actor, ActorKind
 from tests.achievement_fixtures import (
