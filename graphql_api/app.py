@@ -38,7 +38,8 @@ from resolvers.certificates.verification import VerificationLog
 from resolvers.core.jobs import InProcessJobs, JobQueue
 from resolvers.core.storage import LocalFolderStorage, Storage
 from resolvers.core.throttle import Throttle
-from resolvers.imports.runner import ImportLimits, resume_stale_imports, run_import
+from resolvers.imports.runner import resume_stale_imports, run_import
+from resolvers.imports.start import ImportLimits
 
 log = logging.getLogger("creditbank")
 

@@ -22,7 +22,7 @@ from resolvers.core.actors import Actor
 from resolvers.core.jobs import JobQueue
 from resolvers.core.storage import Storage
 from resolvers.core.throttle import Throttle
-from resolvers.imports.runner import ImportLimits
+from resolvers.imports.start import ImportLimits
 
 if TYPE_CHECKING:
     from graphql_api.settings import Settings

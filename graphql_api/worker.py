@@ -21,7 +21,8 @@ from tortoise import Tortoise
 
 from graphql_api.settings import Settings
 from resolvers.core.storage import LocalFolderStorage
-from resolvers.imports.runner import ImportLimits, resume_stale_imports, run_import
+from resolvers.imports.runner import resume_stale_imports, run_import
+from resolvers.imports.start import ImportLimits
 
 log = logging.getLogger("creditbank.worker")
 
