@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import functools
-import logging
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -18,30 +16,28 @@ from starlette.websockets import WebSocket
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from tortoise.contrib.starlette import RegisterTortoise
 
-from graphql_api.body_limit import BodyLimitMiddleware
 from graphql_api.context import Context, Services, bearer_token, client_address
-from graphql_api.downloads import download_file
 from graphql_api.graphiql import graphiql_page, graphiql_routes
-from graphql_api.portal_files import download_public_file
+from graphql_api.http.body_limit import BodyLimitMiddleware
+from graphql_api.http.downloads import download_file
+from graphql_api.http.portal_files import download_public_file
+from graphql_api.http.security_headers import SecurityHeadersMiddleware
+from graphql_api.http.templates import download_template
+from graphql_api.http.verify import verify_json, verify_page
+from graphql_api.http.well_known import jwks
 from graphql_api.request_parsing import CheckedRequestGraphQL
 from graphql_api.schema import schema
-from graphql_api.security_headers import SecurityHeadersMiddleware
 from graphql_api.settings import Settings
-from graphql_api.templates import download_template
-from graphql_api.verify import verify_json, verify_page
-from graphql_api.well_known import jwks
 from notifications.sms import SmsSender, sms_sender
 from resolvers.accounts.sessions import authenticate
 from resolvers.certificates.issuing import Issuer
 from resolvers.certificates.signing import Signer, publish_key
 from resolvers.certificates.verification import VerificationLog
-from resolvers.core.jobs import InProcessJobs, JobQueue
+from resolvers.core.jobs import InProcessJobs, JobQueue, StaleJobSweeper
 from resolvers.core.storage import LocalFolderStorage, Storage
 from resolvers.core.throttle import Throttle
 from resolvers.imports.runner import resume_stale_imports, run_import
 from resolvers.imports.start import ImportLimits
-
-log = logging.getLogger("creditbank")
 
 
 class CreditBankGraphQL(CheckedRequestGraphQL):
@@ -76,9 +72,6 @@ async def _health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-SWEEP_SECONDS = 60
-
-
 def job_queue(settings: Settings, storage: Storage, limits: ImportLimits) -> JobQueue:
     """In-process jobs by default; the taskiq worker's queue when JOB_BROKER names a broker."""
     if settings.job_broker == "inprocess":
@@ -86,16 +79,6 @@ def job_queue(settings: Settings, storage: Storage, limits: ImportLimits) -> Job
     from graphql_api.worker import TaskiqJobs
 
     return TaskiqJobs()
-
-
-async def _sweep(jobs: JobQueue) -> None:
-    """Resume the imports a stopped process left unfinished, now and every minute."""
-    while True:
-        try:
-            await resume_stale_imports(jobs)
-        except Exception:
-            log.exception("resuming imports failed")
-        await asyncio.sleep(SWEEP_SECONDS)
 
 
 async def _start(jobs: JobQueue) -> None:
@@ -143,15 +126,14 @@ def create_app(
             return
         async with RegisterTortoise(app, config=settings.tortoise, generate_schemas=False):
             await publish_key(services.signer)
-            sweeper = None
+            sweeper = StaleJobSweeper(functools.partial(resume_stale_imports, services.jobs))
             if isinstance(services.jobs, InProcessJobs):
-                sweeper = asyncio.create_task(_sweep(services.jobs))
+                sweeper.start()
             await _start(services.jobs)
             try:
                 yield
             finally:
-                if sweeper is not None:
-                    sweeper.cancel()
+                await sweeper.stop()
                 await services.verifications.close()
                 await _stop(services.jobs)
 

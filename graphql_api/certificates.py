@@ -15,7 +15,7 @@ from graphql_api.common import Page, parse_id, shown
 from graphql_api.context import Info
 from graphql_api.errors import FieldError, mutate
 from graphql_api.permissions import IsAdministrator, IsLearner
-from models import Certificate, CertificateKind, CertificateVerification
+from models import Certificate, CertificateKind
 from resolvers import certificates
 from resolvers.certificates import files as certificate_files
 from resolvers.certificates import verification
@@ -85,12 +85,9 @@ class CertificateType:
         return shown(last)
 
     @strawberry.field(description="The latest verifications, newest first.")
-    async def verifications(self, limit: int = 20) -> list[CertificateVerificationType]:
-        rows = (
-            await CertificateVerification.filter(certificate_id=self._row.id)
-            .order_by("-verified_at", "id")
-            .limit(max(1, min(limit, 100)))
-        )
+    async def verifications(self, info: Info, limit: int = 20) -> list[CertificateVerificationType]:
+        loader = info.context.loaders.latest_verifications_by_certificate
+        rows = await loader.load((self._row.id, max(1, min(limit, 100))))
         return [
             CertificateVerificationType(verified_at=shown(r.verified_at), channel=r.channel)  # type: ignore[arg-type]
             for r in rows
@@ -189,12 +186,7 @@ class CertificateQuery:
         self, info: Info, page: int = 1, page_size: int = 10, kind: CertificateKind | None = None
     ) -> Page[CertificateType]:
         rows, total = await certificates.list_own(info.context.actor, page, page_size, kind)
-        return Page(
-            items=[CertificateType.from_model(row) for row in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, CertificateType.from_model)
 
     @strawberry.field(
         description="Learners: one of their certificates.", permission_classes=[IsLearner]

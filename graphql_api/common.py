@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Generic, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, Generic, Self, TypeVar, overload
 
 import strawberry
 
@@ -12,6 +13,7 @@ from resolvers.core.clock import utc
 from resolvers.core.errors import DomainError, ErrorCode
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @strawberry.type(description="One page of a list, with the total number of matching rows.")
@@ -20,6 +22,43 @@ class Page(Generic[T]):
     total_count: int
     page: int
     page_size: int
+
+    @overload
+    @classmethod
+    def of(cls, rows: Iterable[T], total: int, page: int, page_size: int, **extra: Any) -> Self: ...
+
+    @overload
+    @classmethod
+    def of(
+        cls,
+        rows: Iterable[R],
+        total: int,
+        page: int,
+        page_size: int,
+        convert: Callable[[R], T],
+        **extra: Any,
+    ) -> Self: ...
+
+    @classmethod
+    def of(
+        cls,
+        rows: Iterable[Any],
+        total: int,
+        page: int,
+        page_size: int,
+        convert: Callable[[Any], T] | None = None,
+        **extra: Any,
+    ) -> Self:
+        """The page of ``rows`` (one page of ``total`` matching rows), each converted to its
+        GraphQL type by ``convert`` (given as they are without one); ``extra`` fills the fields a
+        subclass adds, such as the counts shown beside a list."""
+        return cls(
+            items=[convert(row) for row in rows] if convert is not None else list(rows),
+            total_count=total,
+            page=page,
+            page_size=page_size,
+            **extra,
+        )
 
 
 def shown(moment: dt.datetime | None) -> dt.datetime | None:

@@ -9,9 +9,7 @@ start, and every minute, the worker enqueues again the jobs that a stopped proce
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
+import functools
 import os
 import uuid
 
@@ -20,14 +18,12 @@ from taskiq_redis import ListQueueBroker
 from tortoise import Tortoise
 
 from graphql_api.settings import Settings
+from resolvers.core.jobs import StaleJobSweeper
 from resolvers.core.storage import LocalFolderStorage
 from resolvers.imports.runner import resume_stale_imports, run_import
 from resolvers.imports.start import ImportLimits
 
-log = logging.getLogger("creditbank.worker")
-
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
-SWEEP_SECONDS = 60
 
 settings = Settings.from_env()
 broker = ListQueueBroker(
@@ -58,25 +54,14 @@ class TaskiqJobs:
         await import_task.kiq(str(job_id))
 
 
-async def _sweep() -> None:
-    jobs = TaskiqJobs()
-    while True:
-        try:
-            await resume_stale_imports(jobs)
-        except Exception:
-            log.exception("resuming imports failed")
-        await asyncio.sleep(SWEEP_SECONDS)
-
-
 @broker.on_event(TaskiqEvents.WORKER_STARTUP)
 async def _startup(state: TaskiqState) -> None:
     await Tortoise.init(config=settings.tortoise, _enable_global_fallback=True)
-    state.sweeper = asyncio.create_task(_sweep())
+    state.sweeper = StaleJobSweeper(functools.partial(resume_stale_imports, TaskiqJobs()))
+    state.sweeper.start()
 
 
 @broker.on_event(TaskiqEvents.WORKER_SHUTDOWN)
 async def _shutdown(state: TaskiqState) -> None:
-    state.sweeper.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await state.sweeper
+    await state.sweeper.stop()
     await Tortoise.close_connections()

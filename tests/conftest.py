@@ -4,6 +4,7 @@ set), built by the real migrations, emptied before each test; the app driven ove
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from graphql_api.context import Services
 from graphql_api.settings import Settings, tortoise_config
 from notifications.sms import MemorySmsSender
 from resolvers.accounts import passwords
+from resolvers.accounts.admins import create_administrator, issue_admin_token
 from resolvers.catalogue.taxonomy import ensure_default_taxonomy
 from resolvers.certificates.signing import publish_key
 from resolvers.core.throttle import Throttle
@@ -180,3 +182,30 @@ async def api(db: str, settings: Settings) -> AsyncIterator[Api]:
         yield Api(client, sms, services=services)
     await services.verifications.close()
     await services.jobs.close()
+
+
+@pytest_asyncio.fixture
+async def admin_token(db: str) -> str:
+    """A session token of the administrator ``admin`` (管理员)."""
+    admin = await create_administrator("admin", "管理员")
+    return await issue_admin_token(admin)
+
+
+REDIS = ("127.0.0.1", 6379)
+
+
+def _redis_answers() -> bool:
+    try:
+        socket.create_connection(REDIS, 1).close()
+    except OSError:
+        return False
+    return True
+
+
+@pytest.fixture
+def redis_url() -> str:
+    if not _redis_answers():
+        if os.environ.get("REQUIRE_REDIS"):
+            pytest.fail("REQUIRE_REDIS is set but no Redis answers on 127.0.0.1:6379")
+        pytest.skip("no Redis on 127.0.0.1:6379 (the embedded default needs none)")
+    return f"redis://{REDIS[0]}:{REDIS[1]}/0"

@@ -1,7 +1,6 @@
 """Institutions, their users, API tokens, administrators and learners for tests.
 
-Import what a test module needs, and bind the ``admin_token`` fixture in the module's namespace
-so pytest finds it: ``admin_token = institution_fixtures.admin_token``.
+Import what a test module needs; the ``admin_token`` fixture is in conftest.py.
 
 Most helpers drive the GraphQL API as a client would; ``make_institution`` and ``make_learner``
 write rows directly, for tests that only need the state (the permission matrix)."""
@@ -13,8 +12,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pytest_asyncio
-
 from models import (
     AuditEntry,
     IdType,
@@ -25,7 +22,6 @@ from models import (
     Learner,
     LearnerStatus,
 )
-from resolvers.accounts.admins import create_administrator, issue_admin_token
 from resolvers.accounts.learners import create_with_card
 from resolvers.accounts.passwords import hash_password
 from resolvers.core.validation import credit_code_check_char, resident_id_check_char
@@ -435,9 +431,3 @@ async def login_learner(api, account: str, password: str = PASSWORD) -> str:
 
 # -- fixtures ------------------------------------------------------------------------------------
 
-
-@pytest_asyncio.fixture
-async def admin_token(db: str) -> str:
-    """A session token of the administrator ``admin`` (管理员)."""
-    admin = await create_administrator("admin", "管理员")
-    return await issue_admin_token(admin)

@@ -33,11 +33,11 @@ from tests.achievement_fixtures import (
     make_entry,
     register,
 )
-from tests.institution_fixtures import admin_token, call, resident_id  # noqa: F401
+from tests.institution_fixtures import call, resident_id
 
 
 @pytest.fixture
-async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
+async def world(api, admin_token: str) -> AchievementWorld:
     return await build_world(api, admin_token)
 
 

@@ -19,7 +19,6 @@ from models import (
     RecipientKind,
     SubtypeAuthorisation,
 )
-from tests import institution_fixtures
 from tests.catalogue_fixtures import (
     AUTHORISE,
     CREATE,
@@ -52,8 +51,6 @@ from tests.institution_fixtures import (
     make_learner,
     top_level_error,
 )
-
-admin_token = institution_fixtures.admin_token
 
 
 async def _payload(api, query: str, variables: dict, token: str | None) -> dict:

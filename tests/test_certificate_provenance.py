@@ -27,7 +27,7 @@ from tests.achievement_fixtures import (
     register,
     stored_row,
 )
-from tests.institution_fixtures import admin_token, call  # noqa: F401
+from tests.institution_fixtures import call
 
 REQUEST = """
 mutation Request($input: CertificateRequestInput!) {
@@ -41,7 +41,7 @@ VOUCHING = ("证明真实有效", "已经通过学分银行校验")
 
 
 @pytest.fixture
-async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
+async def world(api, admin_token: str) -> AchievementWorld:
     return await build_world(api, admin_token)
 
 

@@ -15,7 +15,6 @@ from resolvers.certificates.signing import verify_compact
 from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.clock import SHANGHAI, beijing, beijing_text, iso, utc
 from tests.achievement_fixtures import AchievementWorld, build_world, stored_row
-from tests.institution_fixtures import admin_token  # noqa: F401
 
 CHECK = """query Check($number: String!) { certificateVerify(number: $number) {
   number status issuedOn validUntil validFrom validThrough revokedAt credential } }"""
@@ -24,7 +23,7 @@ REVOKED_AT = dt.datetime(2026, 11, 30, 18, 5, 42, 123456, tzinfo=dt.UTC)  # 12-0
 
 
 @pytest.fixture
-async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
+async def world(api, admin_token: str) -> AchievementWorld:
     return await build_world(api, admin_token)
 
 

@@ -15,13 +15,12 @@ from resolvers.certificates.requests import request_certificate
 from resolvers.core.actors import Actor, ActorKind
 from tests.achievement_fixtures import AchievementWorld, build_world, stored_row
 from tests.conftest import app_with_limits
-from tests.institution_fixtures import admin_token  # noqa: F401
 
 CHECK = "query Check($number: String!) { certificateVerify(number: $number) { number status } }"
 
 
 @pytest.fixture
-async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
+async def world(api, admin_token: str) -> AchievementWorld:
     return await build_world(api, admin_token)
 
 

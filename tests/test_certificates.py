@@ -22,6 +22,7 @@ from models import (
     Certificate,
     CertificateAchievement,
     CertificateKind,
+    CertificateVerification,
     Message,
     StoredFile,
 )
@@ -39,14 +40,9 @@ from tests.achievement_fixtures import (
     make_entry,
     stored_row,
 )
+from tests.catalogue_fixtures import count_queries
 from tests.conftest import app_with_limits
-from tests.institution_fixtures import (
-    OK,
-    admin_token,  # noqa: F401
-    call,
-    check_outcome,
-    codes,
-)
+from tests.institution_fixtures import OK, call, check_outcome, codes
 
 CERTIFICATE_FIELDS = (
     "id number kind kindLabel issuedOn validUntil status statusLabel revokedAt revokedReason "
@@ -82,7 +78,7 @@ CHECK = """query Check($number: String!) { certificateVerify(number: $number) {
 
 
 @pytest.fixture
-async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
+async def world(api, admin_token: str) -> AchievementWorld:
     return await build_world(api, admin_token)
 
 
@@ -451,3 +447,43 @@ def test_every_certificate_mutation_is_in_the_table():
     assert mutation_type is not None
     names = {name for name in mutation_type.fields if name.startswith("certificate")}
     assert names == {row[0] for row in PERMISSIONS}
+
+
+# -- SQL statements per list ---------------------------------------------------------------------
+
+MINE_VERIFIED = """{ myCertificates(pageSize: 50) { totalCount
+  items { number verificationCount verifications(limit: 2) { verifiedAt channel } } } }"""
+
+
+async def _verified_certificates(api, world, count: int) -> None:
+    """``count`` more certificates of learner 1, each verified three times an hour apart."""
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    for _ in range(count):
+        certificate = await _own_certificate(api, world)
+        for hour, channel in enumerate(("page", "json", "graphql")):
+            await CertificateVerification.create(
+                certificate=certificate,
+                channel=channel,
+                verified_at=start + dt.timedelta(hours=hour),
+            )
+
+
+async def _mine_statements(api, world, monkeypatch, size: int) -> int:
+    with count_queries(monkeypatch) as statements:
+        data = await api.gql(MINE_VERIFIED, token=world.tokens["learner"])
+    mine = data["myCertificates"]
+    assert mine["totalCount"] == len(mine["items"]) == size
+    for item in mine["items"]:
+        assert item["verificationCount"] == 3
+        assert [v["channel"] for v in item["verifications"]] == ["graphql", "json"]
+    return len(statements)
+
+
+async def test_verifications_of_a_list_run_the_same_statements_for_2_rows_as_for_8(
+    api, world, monkeypatch
+):
+    await _verified_certificates(api, world, 2)
+    few = await _mine_statements(api, world, monkeypatch, 2)
+    await _verified_certificates(api, world, 6)
+    many = await _mine_statements(api, world, monkeypatch, 8)
+    assert few == many

@@ -51,15 +51,7 @@ from tests.conversion_fixtures import (
     make_rule,
     module,
 )
-from tests.institution_fixtures import (
-    OK,
-    admin_token,  # noqa: F401
-    call,
-    check_outcome,
-    codes,
-    login_learner,
-    make_learner,
-)
+from tests.institution_fixtures import OK, call, check_outcome, codes, login_learner, make_learner
 
 
 @dataclass
@@ -80,7 +72,7 @@ class Conversion:
 
 
 @pytest.fixture
-async def conv(api, admin_token: str) -> Conversion:  # noqa: F811
+async def conv(api, admin_token: str) -> Conversion:
     world = await build_world(api, admin_token)
     source = await certificate_entry(world.institution)
     course = await course_entry(world.other_institution, credits="3")

@@ -36,14 +36,7 @@ from tests.conversion_fixtures import (
     make_rule,
     module,
 )
-from tests.institution_fixtures import (
-    FIELD_ERRORS,
-    admin_token,  # noqa: F401
-    call,
-    make_learner,
-    phone,
-    top_level_error,
-)
+from tests.institution_fixtures import FIELD_ERRORS, call, make_learner, phone, top_level_error
 from tests.test_exports import export_code, exported, refused
 
 EXPORT = f"""
@@ -103,7 +96,7 @@ async def _backdate(application_id: str, moment: dt.datetime) -> None:
 
 
 @pytest.fixture
-async def records(api, admin_token: str) -> Records:  # noqa: F811
+async def records(api, admin_token: str) -> Records:
     world = await build_world(api, admin_token)
     source = await certificate_entry(world.institution, SOURCE)
     course = await course_entry(world.other_institution, credits="3")

@@ -29,15 +29,7 @@ from resolvers.conversion import policies as conversion_policies
 from resolvers.conversion.policies import ALREADY_PUBLISHED, public_file
 from tests.achievement_fixtures import ROLES, AchievementWorld, build_world
 from tests.catalogue_fixtures import count_queries
-from tests.institution_fixtures import (
-    FIELD_ERRORS,
-    OK,
-    admin_token,  # noqa: F401
-    call,
-    check_outcome,
-    codes,
-    top_level_error,
-)
+from tests.institution_fixtures import FIELD_ERRORS, OK, call, check_outcome, codes, top_level_error
 from tests.test_files import PDF, uploaded
 
 POLICY_FIELDS = (
@@ -89,7 +81,7 @@ FILENAME = "学分银行转换办法.pdf"
 
 
 @pytest.fixture
-async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
+async def world(api, admin_token: str) -> AchievementWorld:
     return await build_world(api, admin_token)
 
 

@@ -40,7 +40,6 @@ from tests.catalogue_fixtures import ENTRIES, count_queries
 from tests.institution_fixtures import (
     FIELD_ERRORS,
     OK,
-    admin_token,  # noqa: F401
     call,
     check_outcome,
     codes,
@@ -131,7 +130,7 @@ class Entries:
 
 
 @pytest.fixture
-async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
+async def world(api, admin_token: str) -> AchievementWorld:
     return await build_world(api, admin_token)
 
 

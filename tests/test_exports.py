@@ -41,7 +41,6 @@ from tests.achievement_fixtures import (
 )
 from tests.institution_fixtures import (
     FIELD_ERRORS,
-    admin_token,  # noqa: F401
     call,
     codes,
     make_learner,
@@ -107,7 +106,7 @@ SUB_PHONE = phone(1, "138")
 
 
 @pytest.fixture
-async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
+async def world(api, admin_token: str) -> AchievementWorld:
     return await build_world(api, admin_token)
 
 

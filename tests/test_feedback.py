@@ -28,7 +28,6 @@ from models import (
     StoredFile,
 )
 from tests.institution_fixtures import (
-    admin_token,  # noqa: F401
     create_api_token,
     credit_code,
     login_institution,
@@ -184,7 +183,7 @@ class World:
 
 
 @pytest.fixture
-async def world(api, admin_token) -> World:  # noqa: F811
+async def world(api, admin_token) -> World:
     return await World().build(api, admin_token)
 
 

@@ -24,7 +24,6 @@ from resolvers.core.files import (
 )
 from resolvers.core.storage import LocalFolderStorage
 from tests.institution_fixtures import (
-    admin_token,  # noqa: F401
     credit_code,
     login_institution,
     login_learner,
@@ -139,7 +138,7 @@ async def test_a_learner_uploads_a_pdf_and_downloads_it(api, files_dir):
     assert response.headers["x-content-type-options"] == "nosniff"
 
 
-async def test_institution_users_and_administrators_upload_too(api, admin_token):  # noqa: F811
+async def test_institution_users_and_administrators_upload_too(api, admin_token):
     institution, _ = await make_institution(1)
     sub = await make_institution_user(institution, "sub_user1", phone(1, "138"))
     main_token = await login_institution(api, credit_code(1))

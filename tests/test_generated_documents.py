@@ -15,9 +15,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis_graphql import mutations, nodes, queries
 
-from tests import achievement_fixtures, institution_fixtures
-
-admin_token = institution_fixtures.admin_token
+from tests import achievement_fixtures
 
 SCHEMA = graphql.build_schema((Path(__file__).parent.parent / "schema.graphql").read_text())
 ACTORS = ("anonymous", "learner", "main", "admin")

@@ -16,8 +16,6 @@ from models import Learner
 from tests import achievement_fixtures, institution_fixtures
 from tests.institution_fixtures import FIELD_ERRORS, resident_id
 
-admin_token = institution_fixtures.admin_token
-
 NUL = "a\x00b"
 SURROGATE = "\ud800"  # a lone UTF-16 surrogate: JSON "\ud800"
 LONG_SEARCH = "检索" * 25_000  # 50,000 characters, 150 KB: beyond SQLite's LIKE limit

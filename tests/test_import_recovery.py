@@ -19,7 +19,7 @@ from resolvers.imports.start import ImportLimits
 from resolvers.workbooks.layouts import DEPOSITS
 from tests.achievement_fixtures import build_world
 from tests.import_fixtures import upload_import, workbook
-from tests.institution_fixtures import admin_token, resident_id  # noqa: F401
+from tests.institution_fixtures import resident_id
 
 ROWS = 4000
 CHUNK = 20
@@ -61,7 +61,7 @@ async def _kill_when_half_done(process: asyncio.subprocess.Process, job_id) -> i
     pytest.fail("the runner finished or stalled before it could be killed half-way")
 
 
-async def test_killed_import_resumes_to_completion(api, admin_token, database, settings, tmp_path):  # noqa: F811
+async def test_killed_import_resumes_to_completion(api, admin_token, database, settings, tmp_path):
     world = await build_world(api, admin_token)
     api.services.jobs = Holding()
     payload = await upload_import(

@@ -50,14 +50,14 @@ from tests.import_fixtures import (
     upload_import_body,
     workbook,
 )
-from tests.institution_fixtures import admin_token, resident_id  # noqa: F401
+from tests.institution_fixtures import resident_id
 
 TODAY = dt.date.today()
 FIXTURES = Path(__file__).parent / "fixtures" / "workbooks"
 
 
 @pytest.fixture
-async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
+async def world(api, admin_token: str) -> AchievementWorld:
     return await build_world(api, admin_token)
 
 

@@ -19,7 +19,6 @@ from models import (
     VerificationCode,
 )
 from resolvers.core.clock import beijing
-from tests import institution_fixtures
 from tests.institution_fixtures import (
     AUDIT_LOG,
     INSTITUTION,
@@ -59,8 +58,6 @@ from tests.institution_fixtures import (
     top_level_error,
     viewer,
 )
-
-admin_token = institution_fixtures.admin_token
 
 
 async def _counts() -> tuple[int, int, int]:

@@ -25,19 +25,11 @@ from tests.achievement_fixtures import (
     stored_row,
     table_rows,
 )
-from tests.institution_fixtures import (
-    OK,
-    admin_token,  # noqa: F401
-    call,
-    check_outcome,
-    codes,
-    resident_id,
-    top_level_error,
-)
+from tests.institution_fixtures import OK, call, check_outcome, codes, resident_id, top_level_error
 
 
 @pytest.fixture
-async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
+async def world(api, admin_token: str) -> AchievementWorld:
     return await build_world(api, admin_token)
 
 

@@ -50,7 +50,6 @@ from tests.achievement_fixtures import (
 )
 from tests.institution_fixtures import (
     OK,
-    admin_token,  # noqa: F401
     call,
     check_outcome,
     codes,
@@ -61,7 +60,7 @@ from tests.institution_fixtures import (
 
 
 @pytest.fixture
-async def world(api, admin_token: str) -> AchievementWorld:  # noqa: F811
+async def world(api, admin_token: str) -> AchievementWorld:
     return await build_world(api, admin_token)
 
 

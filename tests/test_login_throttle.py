@@ -26,7 +26,6 @@ from tests.institution_fixtures import (
     make_learner,
     phone,
 )
-from tests.test_worker import redis_url  # noqa: F401
 
 LEARNER_LOGIN = """mutation($input: LoginInput!) {
   learnerLogin(input: $input) { errors { field code message } token } }"""
@@ -154,7 +153,7 @@ async def _wait_of(throttle: Throttle, account: str, address: str) -> float:
     return await throttle.login_wait(account, address)
 
 
-async def test_failures_are_shared_through_redis(redis_url: str):  # noqa: F811
+async def test_failures_are_shared_through_redis(redis_url: str):
     first, second = Throttle(redis_url), Throttle(redis_url)
     account, address = f"acct-{uuid.uuid4().hex}", "192.0.2.7"
     for throttle in (first, second, first, second, first):

@@ -34,7 +34,6 @@ from resolvers.accounts.api_tokens import create_api_token
 from resolvers.accounts.passwords import verify_password
 from resolvers.accounts.sessions import authenticate, issue_session
 from resolvers.core.actors import Actor, ActorKind
-from tests import institution_fixtures
 from tests.institution_fixtures import (
     FIELD_ERRORS,
     PASSWORD,
@@ -52,8 +51,6 @@ from tests.institution_fixtures import (
     sub_user_input,
     viewer,
 )
-
-admin_token = institution_fixtures.admin_token
 
 OK = "OK"
 UNAUTHENTICATED = "UNAUTHENTICATED"  # top-level

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from graphql_api.security_headers import GRAPHIQL_POLICY, PAGE_POLICY
+from graphql_api.http.security_headers import GRAPHIQL_POLICY, PAGE_POLICY
 from graphql_api.settings import Settings
 from tests.conftest import app_with_limits
 from tests.institution_fixtures import login_learner, make_learner, resident_id

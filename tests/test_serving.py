@@ -26,7 +26,6 @@ from graphql_api import serve
 from graphql_api.context import client_address
 from graphql_api.settings import PROJECT_DIR
 from tests.achievement_fixtures import build_world, stored_row
-from tests.institution_fixtures import admin_token  # noqa: F401
 
 LOGIN = """mutation($input: LoginInput!) {
   learnerLogin(input: $input) { errors { field code message } token } }"""
@@ -231,7 +230,7 @@ def test_several_processes_or_production_need_a_public_address(monkeypatch, caps
     assert "PUBLIC_BASE_URL" in capsys.readouterr().err
 
 
-async def test_certificates_point_at_the_port_the_server_serves_on(api, admin_token, start):  # noqa: F811
+async def test_certificates_point_at_the_port_the_server_serves_on(api, admin_token, start):
     world = await build_world(api, admin_token)
     row = await stored_row(world.learner, world.entry, "CERT-0001")
     served = start()

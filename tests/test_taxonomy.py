@@ -7,7 +7,6 @@ import pytest
 
 from models import AchievementSubtype, AuditEntry, TaxonomyTerm, TermKind
 from resolvers.core.audit import object_uuid
-from tests import institution_fixtures
 from tests.catalogue_fixtures import CREATE, entry_input, institution_with_token
 from tests.institution_fixtures import (
     FIELD_ERRORS,
@@ -49,8 +48,6 @@ MOOC = {
     "label": "慕课学习",
     "detailSchema": "COURSE",
 }
-
-admin_token = institution_fixtures.admin_token
 
 
 def _mooc_entry(name: str) -> dict:

@@ -6,7 +6,6 @@ import uuid
 
 from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.core.throttle import Throttle
-from tests.test_worker import redis_url  # noqa: F401
 
 LIMITS = {
     "login": "3/minute",
@@ -39,7 +38,7 @@ async def test_memory_limits():
     await _check(Throttle("memory://", LIMITS))
 
 
-async def test_redis_limits_are_shared_between_processes(redis_url: str):  # noqa: F811
+async def test_redis_limits_are_shared_between_processes(redis_url: str):
     first, second = Throttle(redis_url, LIMITS), Throttle(redis_url, LIMITS)
     address = f"10.1.0.{uuid.uuid4().hex[:6]}"
     assert await _allowed(first, "verify", address)

@@ -15,7 +15,7 @@ from graphql_api.settings import Settings
 from models import AuditEntry, ImportJob, StoredFile
 from tests.achievement_fixtures import build_world
 from tests.import_fixtures import upload_import, workbook
-from tests.institution_fixtures import admin_token, resident_id  # noqa: F401
+from tests.institution_fixtures import resident_id
 from tests.test_files import PDF, learner_token, stored_files, upload_payload
 
 QUOTA_FILES = 3
@@ -85,7 +85,7 @@ async def test_the_quota_is_per_day(api):
     assert await _codes(api, token) == []
 
 
-async def test_imports_count_towards_the_same_quota(api, admin_token):  # noqa: F811
+async def test_imports_count_towards_the_same_quota(api, admin_token):
     world = await build_world(api, admin_token)
     token = world.tokens["sub"]
     rows = [["测试学员", resident_id(201), None]]

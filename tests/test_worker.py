@@ -6,47 +6,25 @@ from __future__ import annotations
 import asyncio
 import importlib
 import os
-import socket
 import sys
 import uuid
-
-import pytest
 
 from graphql_api.settings import PROJECT_DIR
 from models import LearnerAchievement
 from resolvers.workbooks.layouts import DEPOSITS
 from tests.achievement_fixtures import build_world
 from tests.import_fixtures import record, upload_import, workbook
-from tests.institution_fixtures import admin_token, resident_id  # noqa: F401
-
-REDIS = ("127.0.0.1", 6379)
-
-
-def _redis_answers() -> bool:
-    try:
-        socket.create_connection(REDIS, 1).close()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture
-def redis_url() -> str:
-    if not _redis_answers():
-        if os.environ.get("REQUIRE_REDIS"):
-            pytest.fail("REQUIRE_REDIS is set but no Redis answers on 127.0.0.1:6379")
-        pytest.skip("no Redis on 127.0.0.1:6379 (the embedded default needs none)")
-    return f"redis://{REDIS[0]}:{REDIS[1]}/0"
+from tests.institution_fixtures import resident_id
 
 
 async def test_the_worker_process_runs_imports(
     api,
-    admin_token,  # noqa: F811
+    admin_token,
     database,
     settings,
     tmp_path,
     redis_url,
-    monkeypatch,  # noqa: F811
+    monkeypatch,
 ):
     queue = f"creditbank-test-{uuid.uuid4().hex[:8]}"
     env = {

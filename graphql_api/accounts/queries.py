@@ -7,7 +7,6 @@ import strawberry
 from graphql_api.accounts.types import LearnerType
 from graphql_api.context import Info
 from graphql_api.institutions.types import InstitutionType, InstitutionUserType
-from models import Administrator, InstitutionUser, Learner
 from resolvers.core.actors import ActorKind
 
 strawberry.enum(ActorKind, name="ActorKind", description="Who is calling.")
@@ -29,14 +28,19 @@ class AccountQuery:
     async def viewer(self, info: Info) -> Viewer:
         actor = info.context.actor
         viewer = Viewer(kind=actor.kind, name=actor.label)
-        if actor.kind == ActorKind.LEARNER:
-            viewer.learner = LearnerType.from_model(await Learner.get(id=actor.id))
-        elif actor.kind == ActorKind.INSTITUTION_USER:
-            user = await InstitutionUser.get(id=actor.id)
-            viewer.institution_user = InstitutionUserType.from_model(user)
-        elif actor.kind == ActorKind.ADMINISTRATOR:
-            viewer.administrator_username = (await Administrator.get(id=actor.id)).username
+        loaders = info.context.loaders
+        if actor.kind == ActorKind.LEARNER and actor.id is not None:
+            learner = await loaders.learner_by_id.load(actor.id)
+            viewer.learner = None if learner is None else LearnerType.from_model(learner)
+        elif actor.kind == ActorKind.INSTITUTION_USER and actor.id is not None:
+            user = await loaders.institution_user_by_id.load(actor.id)
+            viewer.institution_user = None if user is None else InstitutionUserType.from_model(user)
+        elif actor.kind == ActorKind.ADMINISTRATOR and actor.id is not None:
+            administrator = await loaders.administrator_by_id.load(actor.id)
+            viewer.administrator_username = (
+                None if administrator is None else administrator.username
+            )
         if actor.institution_id is not None:
-            row = await info.context.loaders.institution_by_id.load(actor.institution_id)
+            row = await loaders.institution_by_id.load(actor.institution_id)
             viewer.institution = None if row is None else InstitutionType.from_model(row)
         return viewer

@@ -12,7 +12,6 @@ from graphql_api.achievements.types import (
     AchievementStatus,
     LearnerAchievementType,
     MyAchievementPage,
-    achievement_page,
 )
 from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
@@ -50,7 +49,7 @@ class AchievementQuery:
         rows, total = await learner_achievements.list_deposits(
             info.context.actor, page, page_size, filters
         )
-        return achievement_page(rows, total, page, page_size)
+        return Page.of(rows, total, page, page_size, LearnerAchievementType.from_model)
 
     @strawberry.field(
         description="Institution users and API tokens: one deposited achievement, with the "
@@ -83,11 +82,12 @@ class AchievementQuery:
         rows, total = await learner_achievements.list_own(actor, page, page_size, filters)
         counts = await learner_achievements.own_counts(actor, filters)
         assert actor.id is not None
-        return MyAchievementPage(
-            items=[LearnerAchievementType.from_model(row) for row in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
+        return MyAchievementPage.of(
+            rows,
+            total,
+            page,
+            page_size,
+            LearnerAchievementType.from_model,
             personally_obtained_count=counts.personally_obtained,
             conversion_obtained_count=counts.conversion_obtained,
             _learner_id=actor.id,
@@ -109,4 +109,4 @@ class AchievementQuery:
         self, info: Info, page: int = 1, page_size: int = 20
     ) -> Page[LearnerAchievementType]:
         rows, total = await learner_achievements.list_pending(info.context.actor, page, page_size)
-        return achievement_page(rows, total, page, page_size)
+        return Page.of(rows, total, page, page_size, LearnerAchievementType.from_model)

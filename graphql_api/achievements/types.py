@@ -194,17 +194,6 @@ class LearnerAchievementType:
         )
 
 
-def achievement_page(
-    rows: list[LearnerAchievementModel], total: int, page: int, page_size: int
-) -> Page[LearnerAchievementType]:
-    return Page(
-        items=[LearnerAchievementType.from_model(row) for row in rows],
-        total_count=total,
-        page=page,
-        page_size=page_size,
-    )
-
-
 @strawberry.type(description="我的成果: one page, the two counts and the credit total.")
 class MyAchievementPage(Page[LearnerAchievementType]):
     personally_obtained_count: int = strawberry.field(description="个人获取成果")

@@ -41,9 +41,4 @@ class AuditQuery:
             since=since,
             until=until,
         )
-        return Page(
-            items=[AuditEntryType.from_model(r) for r in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, AuditEntryType.from_model)

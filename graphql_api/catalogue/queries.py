@@ -55,12 +55,7 @@ class CatalogueQuery:
                 institution_id=_optional_id(institution_id, "institutionId"),
             ),
         )
-        return Page(
-            items=[CatalogueEntryType.from_model(r) for r in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, CatalogueEntryType.from_model)
 
     @strawberry.field(
         description="One catalogue entry (成果详情): its institution's users or administrators.",
@@ -89,12 +84,7 @@ class CatalogueQuery:
             subtype,
             _optional_id(institution_id, "institutionId"),
         )
-        return Page(
-            items=[CatalogueEntryType.from_model(r) for r in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, CatalogueEntryType.from_model)
 
     @strawberry.field(
         description="Anyone, without logging in: the recognised entries of every institution, "
@@ -120,12 +110,7 @@ class CatalogueQuery:
                 institution_name=institution_name,
             ),
         )
-        return Page(
-            items=[PublicCatalogueEntryType.from_model(r) for r in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, PublicCatalogueEntryType.from_model)
 
     @strawberry.field(
         description="Institution users and tokens: the restricted subtypes the bank has "

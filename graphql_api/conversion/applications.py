@@ -278,6 +278,12 @@ class ConversionCandidateType:
     name: str = strawberry.field(description="学员姓名")
     id_number: str = strawberry.field(description="身份证号, masked.")
 
+    @classmethod
+    def from_model(cls, row: Learner) -> ConversionCandidateType:
+        return cls(
+            id=strawberry.ID(str(row.id)), name=row.name, id_number=mask_id_number(row.id_number)
+        )
+
 
 @strawberry.type(description="The tabs of 转换申请审核 and 转换记录.")
 class ConversionCounts:
@@ -285,17 +291,6 @@ class ConversionCounts:
     batches_pending: int = strawberry.field(description="机构发起 (n): batches with pending ones.")
     received: int = strawberry.field(description="机构接收 (n)")
     initiated: int = strawberry.field(description="机构发起 (n)")
-
-
-def _page(
-    rows: list[ConversionApplication], total: int, page: int, page_size: int
-) -> Page[ConversionApplicationType]:
-    return Page(
-        items=[ConversionApplicationType.from_model(row) for row in rows],
-        total_count=total,
-        page=page,
-        page_size=page_size,
-    )
 
 
 def _filters(
@@ -371,11 +366,12 @@ class ConversionApplicationQuery:
         actor = info.context.actor
         rows, total = await conversion_records.list_for_learner(actor, filters, page, page_size)
         counts = await conversion_records.learner_counts(actor, filters)
-        return MyConversionApplicationPage(
-            items=[ConversionApplicationType.from_model(row) for row in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
+        return MyConversionApplicationPage.of(
+            rows,
+            total,
+            page,
+            page_size,
+            ConversionApplicationType.from_model,
             succeeded_count=counts.succeeded,
             pending_count=counts.pending,
             failed_count=counts.failed,
@@ -406,7 +402,7 @@ class ConversionApplicationQuery:
             page,
             page_size,
         )
-        return _page(rows, total, page, page_size)
+        return Page.of(rows, total, page, page_size, ConversionApplicationType.from_model)
 
     @strawberry.field(
         description="One application, for its learner, the rule's institution or the applying "
@@ -440,12 +436,7 @@ class ConversionApplicationQuery:
             page_size,
             pending_only,
         )
-        return Page(
-            items=[ConversionBatchType.from_model(row) for row in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, ConversionBatchType.from_model)
 
     @strawberry.field(
         description="Institution users and API tokens: 查看学员, the applications of one batch "
@@ -469,7 +460,7 @@ class ConversionApplicationQuery:
             page,
             page_size,
         )
-        return _page(rows, total, page, page_size)
+        return Page.of(rows, total, page, page_size, ConversionApplicationType.from_model)
 
     @strawberry.field(
         description="Institution users and API tokens: 批量选择学员, the learners holding every "
@@ -492,19 +483,7 @@ class ConversionApplicationQuery:
             page,
             page_size,
         )
-        return Page(
-            items=[
-                ConversionCandidateType(
-                    id=strawberry.ID(str(row.id)),
-                    name=row.name,
-                    id_number=mask_id_number(row.id_number),
-                )
-                for row in rows
-            ],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, ConversionCandidateType.from_model)
 
     @strawberry.field(
         description="Institution users and API tokens: the counts of the review and record tabs.",

@@ -12,13 +12,13 @@ from graphql_api.common import Page, parse_id, shown
 from graphql_api.context import Info
 from graphql_api.errors import FieldError, mutate
 from graphql_api.files.types import StoredFileType
+from graphql_api.http.portal_files import portal_file_url
 from graphql_api.institutions.types import InstitutionType
 from graphql_api.permissions import (
     IsAdministrator,
     IsAdministratorOrInstitution,
     IsInstitutionUser,
 )
-from graphql_api.portal_files import portal_file_url
 from models import ConversionPolicy, PolicyStatus
 from resolvers.conversion import policies
 from resolvers.core.files import sign_download
@@ -159,12 +159,7 @@ class ConversionPolicyQuery:
                 institution_name=institution_name,
             ),
         )
-        return Page(
-            items=[ConversionPolicyType.from_model(r) for r in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, ConversionPolicyType.from_model)
 
     @strawberry.field(
         description="One policy: of the viewer's institution, or any for administrators.",
@@ -195,12 +190,7 @@ class ConversionPolicyQuery:
         name: str | None = None,
     ) -> Page[PortalConversionPolicyType]:
         rows, total = await policies.portal_policies(page, page_size, institution_name, name)
-        return Page(
-            items=[PortalConversionPolicyType.from_model(r) for r in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, PortalConversionPolicyType.from_model)
 
     @strawberry.field(description="Anyone, without logging in: one published policy.")
     async def portal_conversion_policy(

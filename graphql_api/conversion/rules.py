@@ -171,12 +171,7 @@ class ConversionRuleQuery:
             page_size,
             _filter(code, rule_type, source_name, target_name, institution_name, status),
         )
-        return Page(
-            items=[ConversionRuleType.from_model(row) for row in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, ConversionRuleType.from_model)
 
     @strawberry.field(
         description="查看: an institution's own rule in any state, or any published rule; "
@@ -205,12 +200,7 @@ class ConversionRuleQuery:
             page_size,
             _filter(code, rule_type, source_name, target_name, institution_name),
         )
-        return Page(
-            items=[PublicConversionRuleType.from_model(row) for row in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, PublicConversionRuleType.from_model)
 
     @strawberry.field(
         description="Anyone: one published rule (查看详情); NOT_FOUND once it is withdrawn."

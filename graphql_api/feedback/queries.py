@@ -31,9 +31,7 @@ class FeedbackQuery:
         rows, total = await feedback.my_feedback(
             info.context.actor, page, page_size, status, achievement_name, institution_name
         )
-        return Page(
-            items=await feedback_types(rows), total_count=total, page=page, page_size=page_size
-        )
+        return Page.of(await feedback_types(rows), total, page, page_size)
 
     @strawberry.field(
         description="Institutions: 问题反馈管理, the feedback on what they deposited; "
@@ -53,9 +51,7 @@ class FeedbackQuery:
         rows, total = await feedback.feedback_queue(
             info.context.actor, page, page_size, status, since, until
         )
-        return Page(
-            items=await feedback_types(rows), total_count=total, page=page, page_size=page_size
-        )
+        return Page.of(await feedback_types(rows), total, page, page_size)
 
     @strawberry.field(
         description="One feedback with its thread: for its learner, its institution or an "

@@ -9,7 +9,7 @@ import strawberry
 from graphql_api.common import shown
 from graphql_api.context import Info
 from models import StoredFile as StoredFileModel
-from resolvers.core.files import can_read_file, sign_download
+from resolvers.core.files import sign_download
 
 
 @strawberry.type(name="StoredFile", description="An uploaded file (a PDF).")
@@ -28,7 +28,10 @@ class StoredFileType:
     )
     async def download_url(self, info: Info) -> str | None:
         actor = info.context.actor
-        if not (self._readable or await can_read_file(actor, self._row)):
+        if not (
+            self._readable
+            or await info.context.loaders.file_access_by_actor.load((actor, self._row))
+        ):
             return None
         return sign_download(self._row.id, actor, info.context.services.settings.secret_key)
 

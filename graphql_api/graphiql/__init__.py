@@ -92,7 +92,7 @@ def graphiql_page(request: Request) -> HTMLResponse:
     page = _PAGE.format(links=links, scripts=scripts)
     return HTMLResponse(
         page,
-        # The policy and the other security headers: graphql_api/security_headers.py.
+        # The policy and the other security headers: graphql_api/http/security_headers.py.
         headers={"Cache-Control": "no-store"},
     )
 

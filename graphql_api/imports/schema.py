@@ -159,12 +159,7 @@ class ImportQuery:
     ) -> Page[ImportRecordType]:
         entry = parse_id(catalogue_entry_id, "catalogueEntryId") if catalogue_entry_id else None
         rows, total = await imports.list_records(info.context.actor, page, page_size, kind, entry)
-        return Page(
-            items=[ImportRecordType.from_model(row) for row in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, ImportRecordType.from_model)
 
     @strawberry.field(
         description="Institutions: one import record, to poll its progress.",

@@ -33,12 +33,7 @@ class InstitutionQuery:
         rows, total = await institutions.list_institutions(
             info.context.actor, page=page, page_size=page_size, status=status, name=name
         )
-        return Page(
-            items=[InstitutionType.from_model(r) for r in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, InstitutionType.from_model)
 
     @strawberry.field(
         description="Administrators: any institution; institution users: their own.",
@@ -62,12 +57,7 @@ class InstitutionQuery:
         rows, total = await institution_users.list_users(
             info.context.actor, page, page_size, status
         )
-        return Page(
-            items=[InstitutionUserType.from_model(r) for r in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-        )
+        return Page.of(rows, total, page, page_size, InstitutionUserType.from_model)
 
     @strawberry.field(
         description="The institution's main user: its API tokens, live and revoked.",

@@ -7,7 +7,7 @@ from typing import Annotated
 import strawberry
 
 from graphql_api.accounts.types import LearnerType
-from graphql_api.achievements.types import LearnerAchievementType, achievement_page
+from graphql_api.achievements.types import LearnerAchievementType
 from graphql_api.common import Page, parse_id
 from graphql_api.context import Info
 from graphql_api.permissions import IsInstitution
@@ -33,11 +33,8 @@ class LearnerAccountQuery:
         rows, total = await learner_accounts.list_learner_accounts(
             info.context.actor, page, page_size, year=year, name=name, id_number=id_number
         )
-        return Page(
-            items=[LearnerType.from_model(row, listed=True) for row in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
+        return Page.of(
+            rows, total, page, page_size, lambda row: LearnerType.from_model(row, listed=True)
         )
 
     @strawberry.field(
@@ -51,4 +48,4 @@ class LearnerAccountQuery:
         rows, total = await learner_accounts.learner_account_achievements(
             info.context.actor, parse_id(learner_id, "learnerId"), page, page_size
         )
-        return achievement_page(rows, total, page, page_size)
+        return Page.of(rows, total, page, page_size, LearnerAchievementType.from_model)

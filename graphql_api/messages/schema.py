@@ -32,12 +32,8 @@ class MessageQuery:
         actor = info.context.actor
         rows, total = await messages.list_messages(actor, page, page_size, unread_only)
         unread = await messages.unread_count(actor)
-        return MessagePage(
-            items=[MessageType.from_model(row) for row in rows],
-            total_count=total,
-            page=page,
-            page_size=page_size,
-            unread_count=unread,
+        return MessagePage.of(
+            rows, total, page, page_size, MessageType.from_model, unread_count=unread
         )
 
     @strawberry.field(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo
 
 from tortoise.transactions import in_transaction
 
@@ -21,7 +20,6 @@ from resolvers.core.errors import DomainError, ErrorCode
 from resolvers.core.pages import paginate
 from resolvers.core.validation import FieldChecker
 
-SHOWN_IN = ZoneInfo("Asia/Shanghai")
 DEFAULT_NAME = "学分银行管理员"
 
 
@@ -29,7 +27,7 @@ def _as_utc(moment: dt.datetime) -> dt.datetime:
     """A bound to compare with stored times, in UTC as they are (SQLite compares them as text);
     a time given without a zone is read as the API shows times, in Asia/Shanghai."""
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=SHOWN_IN)
+        moment = moment.replace(tzinfo=clock.SHANGHAI)
     return moment.astimezone(dt.UTC)
 
 

@@ -118,6 +118,28 @@ async def verification_summaries(
     return {key: found.get(key, (0, None)) for key in certificate_ids}
 
 
+async def latest_verifications(
+    certificate_ids: list[uuid.UUID], limit: int
+) -> dict[uuid.UUID, list[CertificateVerification]]:
+    """The latest ``limit`` verifications of each certificate, newest first, in one statement
+    however many certificates (a window over each certificate's verifications)."""
+    if not certificate_ids:
+        return {}
+    wanted = ", ".join(f"'{uuid.UUID(str(key))}'" for key in certificate_ids)  # UUIDs only
+    rows: list[CertificateVerification] = await CertificateVerification.raw(
+        'SELECT "id", "certificate_id", "channel", "verified_at" FROM ('
+        'SELECT *, ROW_NUMBER() OVER (PARTITION BY "certificate_id" '
+        'ORDER BY "verified_at" DESC, "id") AS "position" '
+        f'FROM "certificate_verification" WHERE "certificate_id" IN ({wanted})'
+        f') AS "latest" WHERE "position" <= {int(limit)} '
+        'ORDER BY "position"'
+    )
+    found: dict[uuid.UUID, list[CertificateVerification]] = {key: [] for key in certificate_ids}
+    for row in rows:
+        found[uuid.UUID(str(row.certificate_id))].append(row)
+    return found
+
+
 async def verify(number_text: str, channel: str, log: VerificationLog) -> Verification:
     """The answer for what someone typed or scanned; a malformed number or a wrong check
     character is not found without a database lookup. A number that fails the check may be one

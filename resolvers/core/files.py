@@ -9,10 +9,11 @@ import hashlib
 import hmac
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from tortoise.transactions import in_transaction
 
@@ -221,22 +222,42 @@ async def attach_file(
 async def can_read_file(actor: Actor, file: StoredFile) -> bool:
     """Who may download a file: its uploader (or their institution), the learner and the
     institution of the feedback or withdrawal it is attached to, and administrators."""
+    return file.id in await readable_files(actor, [file])
+
+
+async def readable_files(actor: Actor, files: Sequence[StoredFile]) -> set[uuid.UUID]:
+    """The ids of the ``files`` the actor may download (as :func:`can_read_file` decides), in at
+    most four statements however many files."""
     if actor.kind == ActorKind.ANONYMOUS:
-        return False
-    if actor.is_admin or _uploaded_by(actor, file):
-        return True
+        return set()
+    readable = {file.id for file in files if actor.is_admin or _uploaded_by(actor, file)}
     if actor.is_learner and actor.id is not None:
         scope = {"learner_id": actor.id}
     elif actor.acts_for_institution and actor.institution_id is not None:
         scope = {"institution_id": actor.institution_id}
     else:
-        return False
-    if await ProblemFeedback.filter(file_id=file.id, **scope).exists():
-        return True
-    thread_ids = await FeedbackReply.filter(file_id=file.id).values_list("feedback_id", flat=True)
-    if thread_ids and await ProblemFeedback.filter(id__in=list(thread_ids), **scope).exists():
-        return True
-    return await LearnerAchievement.filter(withdrawn_file_id=file.id, **scope).exists()
+        return readable
+    rest = [file.id for file in files if file.id not in readable]
+    if not rest:
+        return readable
+    attached: list[Any] = await ProblemFeedback.filter(file_id__in=rest, **scope).values_list(
+        "file_id", flat=True
+    )
+    replies = await FeedbackReply.filter(file_id__in=rest).values_list("feedback_id", "file_id")
+    if replies:
+        visible: list[Any] = await ProblemFeedback.filter(
+            id__in=list({feedback for feedback, _ in replies}), **scope
+        ).values_list("id", flat=True)
+        threads = set(visible)
+        attached += [file for feedback, file in replies if feedback in threads]
+    attached += await LearnerAchievement.filter(withdrawn_file_id__in=rest, **scope).values_list(
+        "withdrawn_file_id", flat=True
+    )
+    return readable | {_as_uuid(value) for value in attached}
+
+
+def _as_uuid(value: uuid.UUID | str) -> uuid.UUID:
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
 
 
 async def download_link(actor: Actor, file_id: uuid.UUID, secret_key: str) -> str:

@@ -5,6 +5,7 @@ only carries a job's id: what to do is the job's row, written before it is enque
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -48,3 +49,36 @@ class InProcessJobs:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+
+SWEEP_SECONDS = 60
+
+
+class StaleJobSweeper:
+    """Resumes the jobs a stopped process left unfinished, at start and every ``every`` seconds,
+    until stopped: the serving process runs one for its in-process jobs, the taskiq worker one
+    for the queue's."""
+
+    def __init__(self, resume: Callable[[], Awaitable[object]], every: float = SWEEP_SECONDS):
+        self._resume = resume
+        self._every = every
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="stale-job-sweeper")
+
+    async def stop(self) -> None:
+        if self._task is None:
+            return
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+        self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._resume()
+            except Exception:
+                log.exception("resuming stale jobs failed")
+            await asyncio.sleep(self._every)

@@ -16,7 +16,6 @@ import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any, BinaryIO
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -28,9 +27,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from resolvers.achievements.details import TermBook
+from resolvers.core.clock import SHANGHAI
 from resolvers.workbooks.layouts import Column, ColumnKind, Layout
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 TEMPLATE_ROWS = 1000  # rows below the header that carry the drop-downs and formats
 INLINE_LIST_LIMIT = 255  # Excel refuses an inline list source longer than this
 MAX_CELL_TEXT = 32767

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 
 from graphql_api.context import Services
-from graphql_api.downloads import file_response
+from graphql_api.http.downloads import file_response
 from resolvers.conversion.policies import public_file
 
 
