@@ -101,7 +101,8 @@ async def _world():
 async def _full(data: bytes, files: Path) -> int:
     from models import ImportKind
     from resolvers.core.storage import LocalFolderStorage
-    from resolvers.imports.runner import ImportLimits, ImportRequest, run_import, start_import
+    from resolvers.imports.runner import run_import
+    from resolvers.imports.start import ImportLimits, ImportRequest, start_import
 
     actor, entry = await _world()
     storage = LocalFolderStorage(files)

@@ -23,7 +23,8 @@ import time
 from collections.abc import Callable
 from datetime import date
 
-from resolvers.certificates.render import CertificateLayout, Table, qr_png, render_pdf, render_png
+from resolvers.certificates.page_plan import CertificateLayout, Table
+from resolvers.certificates.render import qr_png, render_pdf, render_png
 
 URL = "https://creditbank.example.cn/verify/7KQ2-M9XD-4TPA-WB3H-R"
 TARGET = 3.0

@@ -52,7 +52,7 @@ async def _certificates(count: int, issuer) -> tuple[list[str], uuid.UUID]:
     from models import CertificateKind, IdType, LearnerStatus
     from resolvers.accounts.learners import create_with_card
     from resolvers.catalogue.taxonomy import ensure_default_taxonomy
-    from resolvers.certificates.lifecycle import sign_certificate
+    from resolvers.certificates.issuing import sign_certificate
     from resolvers.certificates.numbers import new_number
     from resolvers.core.bulk_rows import insert_rows
     from resolvers.core.clock import now, today
@@ -124,7 +124,8 @@ def _fresh_key() -> bytes:
 def _bare_app() -> Starlette:
     """The baseline: the same indexed lookup, answered with the same JSON fields."""
     from models import Certificate
-    from resolvers.certificates.lifecycle import STATUS_LABELS, public_subject, status_of
+    from resolvers.certificates.issuing import public_subject
+    from resolvers.certificates.lifecycle import STATUS_LABELS, status_of
 
     async def bare(request: Request) -> JSONResponse:
         row = await Certificate.get_or_none(number=request.path_params["number"])

@@ -30,13 +30,14 @@ from graphql_api.schema import schema
 from graphql_api.settings import Settings
 from notifications.sms import SmsSender, sms_sender
 from resolvers.accounts.sessions import authenticate
-from resolvers.certificates.lifecycle import Issuer
+from resolvers.certificates.issuing import Issuer
 from resolvers.certificates.signing import Signer, publish_key
 from resolvers.certificates.verification import VerificationLog
 from resolvers.core.jobs import InProcessJobs, JobQueue, StaleJobSweeper
 from resolvers.core.storage import LocalFolderStorage, Storage
 from resolvers.core.throttle import Throttle
-from resolvers.imports.runner import ImportLimits, resume_stale_imports, run_import
+from resolvers.imports.runner import resume_stale_imports, run_import
+from resolvers.imports.start import ImportLimits
 
 
 class CreditBankGraphQL(CheckedRequestGraphQL):

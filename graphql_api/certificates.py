@@ -16,16 +16,11 @@ from graphql_api.context import Info
 from graphql_api.errors import FieldError, mutate
 from graphql_api.permissions import IsAdministrator, IsLearner
 from models import Certificate, CertificateKind
+from resolvers import certificates
 from resolvers.certificates import files as certificate_files
-from resolvers.certificates import lifecycle as certificates
 from resolvers.certificates import verification
-from resolvers.certificates.lifecycle import (
-    CertificateStatus,
-    Issuer,
-    public_subject,
-    status_of,
-    valid_window,
-)
+from resolvers.certificates.issuing import Issuer, public_subject, valid_window
+from resolvers.certificates.lifecycle import CertificateStatus, status_of
 from resolvers.core.files import FileKind, sign_download
 
 strawberry.enum(CertificateKind, name="CertificateKind", description="证明类型")

@@ -147,7 +147,8 @@ async def run_imports(settings: Settings, job_ids: list[str], force: bool) -> No
 
     from models import ImportJob, ImportStatus
     from resolvers.core.storage import LocalFolderStorage
-    from resolvers.imports.runner import ImportLimits, run_import
+    from resolvers.imports.runner import run_import
+    from resolvers.imports.start import ImportLimits
 
     storage = LocalFolderStorage(settings.files_dir)
     limits = ImportLimits(settings.import_max_rows, settings.import_chunk_rows)

@@ -15,14 +15,14 @@ from strawberry.types import Info as _Info
 
 from graphql_api.dataloaders import Loaders
 from notifications.sms import SmsSender
-from resolvers.certificates.lifecycle import Issuer
+from resolvers.certificates.issuing import Issuer
 from resolvers.certificates.signing import Signer
 from resolvers.certificates.verification import VerificationLog
 from resolvers.core.actors import Actor
 from resolvers.core.jobs import JobQueue
 from resolvers.core.storage import Storage
 from resolvers.core.throttle import Throttle
-from resolvers.imports.runner import ImportLimits
+from resolvers.imports.start import ImportLimits
 
 if TYPE_CHECKING:
     from graphql_api.settings import Settings

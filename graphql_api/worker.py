@@ -20,7 +20,8 @@ from tortoise import Tortoise
 from graphql_api.settings import Settings
 from resolvers.core.jobs import StaleJobSweeper
 from resolvers.core.storage import LocalFolderStorage
-from resolvers.imports.runner import ImportLimits, resume_stale_imports, run_import
+from resolvers.imports.runner import resume_stale_imports, run_import
+from resolvers.imports.start import ImportLimits
 
 DEFAULT_BROKER = "redis://127.0.0.1:6379/0"
 

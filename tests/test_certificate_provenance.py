@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from models import AchievementSource, Certificate
-from resolvers.certificates import render
+from resolvers.certificates import page_plan
 from resolvers.certificates.layouts import ACHIEVEMENTS_TITLE, layout_of
 from resolvers.certificates.signing import verify_compact
 from tests.achievement_fixtures import (
@@ -145,7 +145,7 @@ async def test_every_reader_of_a_mixed_certificate_sees_where_each_item_comes_fr
     # The drawn page: a 来源 column, the warning at the top, the legend, no blanket claim.
     certificate = await Certificate.get(number=number)
     layout = layout_of(certificate, proof["verifyUrl"], api.services.issuer.name)
-    texts = [text for plan in render._plans(layout) for text in plan.texts()]
+    texts = [text for plan in page_plan.plan_pages(layout) for text in plan.texts()]
     drawn = "".join(texts)
     assert "已经通过学分银行校验" not in drawn and ACHIEVEMENTS_TITLE in texts
     assert "来源" in texts and "机构存储" in texts
@@ -208,12 +208,12 @@ def test_the_source_column_fits_a_full_page_of_self_registered_rows():
     """Forty rows with the longest source label still lay out (shrunk or on further pages)."""
     row = ["经济统计学毕业证书(本科)", "学历教育", "江苏测试学院", "MADE-UP-123", "2022-06-30"]
     row += ["4", "学习者自行登记（管理员审核）"]
-    layout = render.CertificateLayout(
+    layout = page_plan.CertificateLayout(
         title="学习成果证明",
         number="K3F9-7QZ2-M8XD-4TPA-7",
         holder_name="学*",
         holder_id_number="3301**********1234",
-        tables=[render.Table(ACHIEVEMENTS_TITLE, [*"abcdef", "来源"], [row] * 40)],
+        tables=[page_plan.Table(ACHIEVEMENTS_TITLE, [*"abcdef", "来源"], [row] * 40)],
         rule_code=None,
         verify_url="https://xf.example.cn/verify/K3F9-7QZ2-M8XD-4TPA-7",
         verify_caption="学习成果证明在线验证网址",
@@ -221,6 +221,6 @@ def test_the_source_column_fits_a_full_page_of_self_registered_rows():
         issued_on=dt.date(2026, 12, 1),
         valid_until=dt.date(2027, 3, 1),
     )
-    plans = render._plans(dataclasses.replace(layout, notes=["来源说明：", "x" * 300]))
+    plans = page_plan.plan_pages(dataclasses.replace(layout, notes=["来源说明：", "x" * 300]))
     drawn = "".join(text for plan in plans for text in plan.texts())
     assert drawn.count("学习者自行登记") == 40 and "x" * 40 in drawn

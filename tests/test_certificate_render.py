@@ -14,17 +14,11 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageChops, ImageDraw
 
-from resolvers.certificates import render
+from resolvers.certificates import fonts, page_plan, render
+from resolvers.certificates.drawing import MARGIN, PAGE_HEIGHT, PAGE_WIDTH
+from resolvers.certificates.fonts import FontMissing, GlyphMissing, check_glyphs
+from resolvers.certificates.page_plan import CertificateLayout, CertificateOverflow, Table
 from resolvers.certificates.render import (
-    MARGIN,
-    PAGE_HEIGHT,
-    PAGE_WIDTH,
-    CertificateLayout,
-    CertificateOverflow,
-    FontMissing,
-    GlyphMissing,
-    Table,
-    check_glyphs,
     qr_png,
     render_pdf,
     render_png,
@@ -89,7 +83,7 @@ def _white(image: Image.Image, box: tuple[int, int, int, int]) -> bool:
     return image.convert("L").crop(box).getextrema() == (255, 255)
 
 
-_CACHES = ("_typeface", "_font", "_advance", "_glyph", "_coverage")
+_CACHES = ("typeface", "sized_font", "glyph_advance", "glyph_mask", "_coverage")
 
 
 @pytest.fixture
@@ -98,7 +92,7 @@ def forget_font() -> Iterator[None]:
 
     def clear() -> None:
         for name in _CACHES:
-            getattr(render, name).cache_clear()
+            getattr(fonts, name).cache_clear()
 
     clear()
     yield
@@ -151,14 +145,14 @@ def test_bare_qr_png_decodes() -> None:
 
 
 def test_the_face_is_the_simplified_chinese_one() -> None:
-    path, index = render._typeface()
+    path, index = fonts.typeface()
 
-    assert render._font(20).getname()[0] == "Noto Sans CJK SC"
+    assert fonts.sized_font(20).getname()[0] == "Noto Sans CJK SC"
     assert index != 0  # the collection starts with the Japanese face
 
 
 def test_chinese_text_is_drawn_with_real_glyphs_not_notdef_boxes() -> None:
-    font = render._font(40)
+    font = fonts.sized_font(40)
 
     def mask(character: str) -> bytes:
         image = Image.new("L", (60, 60), 0)
@@ -174,7 +168,7 @@ def test_chinese_text_is_drawn_with_real_glyphs_not_notdef_boxes() -> None:
 
 
 def test_coverage_read_from_the_cmap_agrees_with_freetype() -> None:
-    font = render._font(24)
+    font = fonts.sized_font(24)
 
     def mask(character: str) -> bytes:
         return bytes(font.getmask(character))
@@ -236,10 +230,10 @@ def test_long_cell_text_wraps_inside_the_margins() -> None:
 
 def test_wrapping_keeps_every_character_within_the_width() -> None:
     text = "学分银行，" * 30 + "ABCDEFGHIJ" * 12 + " and some words here"
-    lines = render._wrap(text, 20, 300)
+    lines = page_plan.wrap_lines(text, 20, 300)
 
     assert len(lines) > 5
-    assert all(render._width(line, 20) <= 300 for line in lines)
+    assert all(fonts.measure(line, 20) <= 300 for line in lines)
     assert "".join(lines).replace(" ", "") == text.replace(" ", "")
     assert not any(line.startswith("，") for line in lines)
 
@@ -279,7 +273,7 @@ def test_more_rows_run_on_over_whole_pages_each_with_its_qr() -> None:
     rows = [_row(n) for n in range(120)]
     rule_table = _conversion().tables[1]
     layout = _conversion(tables=[Table(ACHIEVEMENTS, HEADERS, rows), rule_table])
-    plans = render._plans(layout)
+    plans = page_plan.plan_pages(layout)
     count = len(plans)
     assert count >= 3
 
@@ -305,7 +299,7 @@ def test_more_rows_run_on_over_whole_pages_each_with_its_qr() -> None:
 
 
 def test_beyond_the_page_limit_is_an_error() -> None:
-    rows = [_row(n) for n in range(40 * render.MAX_PAGES)]
+    rows = [_row(n) for n in range(40 * page_plan.MAX_PAGES)]
     with pytest.raises(CertificateOverflow):
         render_png(_conversion(tables=[Table(ACHIEVEMENTS, HEADERS, rows)]))
 

@@ -10,7 +10,7 @@ import pytest
 
 from models import Certificate, CertificateKind
 from resolvers.certificates.credentials import build_credential
-from resolvers.certificates.lifecycle import request_certificate
+from resolvers.certificates.requests import request_certificate
 from resolvers.certificates.signing import verify_compact
 from resolvers.core.actors import Actor, ActorKind
 from resolvers.core.clock import SHANGHAI, beijing, beijing_text, iso, utc

@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from models import Certificate, CertificateKind
-from resolvers.certificates.lifecycle import request_certificate
 from resolvers.certificates.numbers import ALPHABET, LEGACY_CHECK_SYMBOLS, new_number
+from resolvers.certificates.requests import request_certificate
 from resolvers.core.actors import Actor, ActorKind
 from tests.achievement_fixtures import AchievementWorld, build_world, stored_row
 from tests.conftest import app_with_limits

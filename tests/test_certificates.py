@@ -27,9 +27,9 @@ from models import (
     StoredFile,
 )
 from resolvers.certificates import files as certificate_files
-from resolvers.certificates import render as certificate_render
-from resolvers.certificates.lifecycle import request_certificate
+from resolvers.certificates import page_plan
 from resolvers.certificates.numbers import new_number
+from resolvers.certificates.requests import request_certificate
 from resolvers.certificates.signing import verify_compact
 from resolvers.core.actors import Actor, ActorKind
 from tests.achievement_fixtures import (
@@ -362,7 +362,7 @@ async def test_a_long_selection_runs_on_over_pages_each_with_the_qr(api, world):
 
 
 async def test_a_selection_beyond_the_page_limit_is_refused(api, world, monkeypatch):
-    monkeypatch.setattr(certificate_render, "MAX_PAGES", 1)
+    monkeypatch.setattr(page_plan, "MAX_PAGES", 1)
     ids = await _long_named(world, 40)
     before = await _rows()
     payload = await call(

@@ -24,7 +24,7 @@ from models import (
     TargetKind,
     VerificationCode,
 )
-from resolvers.exports import exports
+from resolvers.exports import common
 from tests.achievement_fixtures import AchievementWorld, build_world, stored_row
 from tests.catalogue_fixtures import count_queries
 from tests.conversion_fixtures import (
@@ -174,7 +174,7 @@ async def test_received_list_with_whole_id_numbers_sources_targets_and_failures(
 
     decided_at = failed[10]
     assert isinstance(decided_at, dt.datetime)
-    now_shown = dt.datetime.now(dt.UTC).astimezone(exports.SHANGHAI).replace(tzinfo=None)
+    now_shown = dt.datetime.now(dt.UTC).astimezone(common.SHANGHAI).replace(tzinfo=None)
     assert abs(now_shown - decided_at) < dt.timedelta(minutes=5)  # 审核时间 in Asia/Shanghai
     assert failed == [
         records.rule_a,
@@ -384,7 +384,7 @@ async def test_rows_are_read_in_batches_in_a_fixed_number_of_queries(api, record
     assert many == few  # no query per row, whatever the rules, batches and learners
 
     # A batch at a time: every row once, in list order, its texts right across pages.
-    monkeypatch.setattr(exports, "BATCH", 3)
+    monkeypatch.setattr(common, "BATCH", 3)
     _, paged = await statements()
     assert paged == rows
     expected = (

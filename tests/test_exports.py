@@ -26,7 +26,7 @@ from models import (
     VerificationCode,
 )
 from resolvers.achievements.details import TermBook
-from resolvers.exports import exports
+from resolvers.exports import common
 from resolvers.workbooks.layouts import DEPOSITS
 from resolvers.workbooks.writer import template_workbook
 from tests.achievement_fixtures import (
@@ -246,7 +246,7 @@ async def test_another_institutions_entries_are_never_exported(api, world):
 
 
 async def test_rows_are_read_in_batches_each_once_in_list_order(api, world, monkeypatch):
-    monkeypatch.setattr(exports, "BATCH", 2)
+    monkeypatch.setattr(common, "BATCH", 2)
     same_moment = dt.datetime(2024, 5, 1, 8, 0, tzinfo=dt.UTC)
     made = [world.entry]
     for n in range(6):
@@ -263,7 +263,7 @@ async def test_rows_are_read_in_batches_each_once_in_list_order(api, world, monk
 
 
 async def test_an_export_over_the_cap_is_refused(api, world, monkeypatch):
-    monkeypatch.setattr(exports, "MAX_ROWS", 2)
+    monkeypatch.setattr(common, "MAX_ROWS", 2)
     await make_entry(world.institution, name="第二个")
     await make_entry(world.institution, name="第三个")
     token = world.tokens["main"]
@@ -271,7 +271,7 @@ async def test_an_export_over_the_cap_is_refused(api, world, monkeypatch):
     assert await refused(api, CATALOGUE_EXPORT, {"code": code}, token) == [("filter", "TOO_LONG")]
     data = {"filter": {"name": "第"}, "code": code}
     assert len(await exported(api, CATALOGUE_EXPORT, data, token)) == 3
-    monkeypatch.setattr(exports, "MAX_SELECTED", 1)
+    monkeypatch.setattr(common, "MAX_SELECTED", 1)
     ids = [str(entry.id) for entry in await InstitutionAchievement.all()][:2]
     data = await coded(api, token, {"ids": ids})
     assert await refused(api, CATALOGUE_EXPORT, data, token) == [("ids", "TOO_LONG")]

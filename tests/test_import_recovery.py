@@ -14,7 +14,8 @@ import pytest
 from graphql_api.settings import PROJECT_DIR
 from models import ImportJob, ImportStatus, Learner, LearnerAchievement, Message
 from resolvers.core.clock import now
-from resolvers.imports.runner import ImportLimits, run_import
+from resolvers.imports.runner import run_import
+from resolvers.imports.start import ImportLimits
 from resolvers.workbooks.layouts import DEPOSITS
 from tests.achievement_fixtures import build_world
 from tests.import_fixtures import upload_import, workbook

@@ -28,7 +28,8 @@ from models import (
 )
 from resolvers.core.clock import now
 from resolvers.imports.cells import UNCOMPUTED_MESSAGE
-from resolvers.imports.runner import ImportLimits, run_import
+from resolvers.imports.runner import run_import
+from resolvers.imports.start import ImportLimits
 from resolvers.workbooks.layouts import (
     COMMUNITY_ACCOUNTS,
     COMMUNITY_RESULTS,

@@ -15,6 +15,7 @@ import pytest
 from openpyxl import Workbook
 
 from resolvers.core.errors import DomainError, ErrorCode
+from resolvers.workbooks import extent, package
 from resolvers.workbooks import reader as workbook_reader
 from resolvers.workbooks.layouts import (
     COMMUNITY_RESULTS,
@@ -459,8 +460,8 @@ def test_the_engine_counts_rows_too() -> None:
             "文件是 PDF，不是 Excel 工作簿（.xlsx），请上传用导入模板填写的 .xlsx 文件",
         ),
         ("old_format.xls", "这是旧版 Excel 文件（.xls），请在 Excel 中另存为 .xlsx 格式后再上传"),
-        ("encrypted.xlsx", workbook_reader.ENCRYPTED),
-        ("corrupt.xlsx", workbook_reader.CORRUPT),
+        ("encrypted.xlsx", package.ENCRYPTED),
+        ("corrupt.xlsx", package.CORRUPT),
         (
             "zip_bomb.xlsx",
             "文件中有内容解压后是压缩前的 {ratio} 倍，疑似压缩炸弹，已拒绝处理；"
@@ -491,9 +492,9 @@ def test_committed_bad_files_are_refused(reader: Reader, name: str, message: str
         (b"", "文件是空的，请选择填写好的 .xlsx 工作簿"),
         (
             "学员姓名,身份证号\n张三,1\n".encode(),
-            f"{workbook_reader.NOT_XLSX}（CSV 等其他格式请先在 Excel 中另存为 .xlsx）",
+            f"{package.NOT_XLSX}（CSV 等其他格式请先在 Excel 中另存为 .xlsx）",
         ),
-        (b"PK\x05\x06" + b"\0" * 18, workbook_reader.NOT_XLSX),
+        (b"PK\x05\x06" + b"\0" * 18, package.NOT_XLSX),
     ],
     ids=["empty", "csv", "empty-zip"],
 )
@@ -525,7 +526,7 @@ def test_other_zip_formats_are_named(reader: Reader) -> None:
     assert refusal(reader, ods) == [
         "这是 OpenDocument 表格（.ods），请另存为 Excel 工作簿（.xlsx）后再上传"
     ]
-    assert refusal(reader, docx) == [workbook_reader.NOT_XLSX]
+    assert refusal(reader, docx) == [package.NOT_XLSX]
 
 
 def _central_entry(data: bytes, name: str) -> int:
@@ -546,7 +547,7 @@ def test_a_bad_checksum_is_refused(reader: Reader) -> None:
     at = data.index("张三".encode())
     data[at : at + 3] = "李".encode()
 
-    assert refusal(reader, bytes(data)) == [workbook_reader.CORRUPT]
+    assert refusal(reader, bytes(data)) == [package.CORRUPT]
 
 
 @BOTH
@@ -556,14 +557,14 @@ def test_a_member_inflating_beyond_its_declared_size_is_refused(reader: Reader) 
     (size,) = struct.unpack_from("<I", data, entry + 24)
     struct.pack_into("<I", data, entry + 24, size // 2)
 
-    assert refusal(reader, bytes(data)) == [workbook_reader.CORRUPT]
+    assert refusal(reader, bytes(data)) == [package.CORRUPT]
 
 
 @BOTH
 def test_too_much_inflated_content_in_total_is_refused(
     reader: Reader, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(workbook_reader, "MAX_UNCOMPRESSED_SIZE", 2 * 1024 * 1024)
+    monkeypatch.setattr(package, "MAX_UNCOMPRESSED_SIZE", 2 * 1024 * 1024)
     filler = "".join(
         f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>{n * 7919 % 100_003}</t></is></c></row>'
         for n in range(2, 60_000)
@@ -581,7 +582,7 @@ def test_too_many_members_are_refused(reader: Reader) -> None:
         extra={f"customXml/item{i}.xml": b"" for i in range(1001)},
     )
 
-    assert refusal(reader, data) == [workbook_reader.NOT_XLSX]
+    assert refusal(reader, data) == [package.NOT_XLSX]
 
 
 @BOTH
@@ -591,7 +592,7 @@ def test_an_encrypted_zip_member_is_refused(reader: Reader) -> None:
     (flags,) = struct.unpack_from("<H", data, entry + 8)
     struct.pack_into("<H", data, entry + 8, flags | 0x1)
 
-    assert refusal(reader, bytes(data)) == [workbook_reader.ENCRYPTED]
+    assert refusal(reader, bytes(data)) == [package.ENCRYPTED]
 
 
 # -- the extent of the cells ---------------------------------------------------------------------
@@ -665,7 +666,7 @@ def test_a_claimed_dimension_alone_is_refused(reader: Reader) -> None:
 
 @BOTH
 def test_a_large_area_is_refused(reader: Reader, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(workbook_reader, "MAX_CELLS", 1000)
+    monkeypatch.setattr(extent, "MAX_CELLS", 1000)
 
     assert refusal(reader, cells(VALID_ROW + '<row r="300"><c r="E300"><v>1</v></c></row>')) == [
         "工作表的数据区域过大（300 行 × 5 列），请删除模板以外的行和列后重新保存"
@@ -684,7 +685,7 @@ def test_common_sheets_take_the_fast_scan(data: bytes, monkeypatch: pytest.Monke
     def slow(*_args: object) -> None:
         raise AssertionError("the fast scan should have done")
 
-    monkeypatch.setattr(workbook_reader, "_scan_positions", slow)
+    monkeypatch.setattr(extent, "_scan_positions", slow)
 
     assert read(data)[0].number == 2
 

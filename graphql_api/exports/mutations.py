@@ -21,13 +21,13 @@ from graphql_api.errors import FieldError, mutate
 from graphql_api.files.types import StoredFileType
 from graphql_api.permissions import IsInstitution
 from models import ApplicationStatus, StoredFile
+from resolvers import exports
 from resolvers.achievements.deposits import DepositFilter
 from resolvers.catalogue.entries import EntryFilter
 from resolvers.conversion.records import ApplicationFilter, RecordScope
 from resolvers.core.actors import Actor
 from resolvers.core.files import sign_download
 from resolvers.core.storage import Storage
-from resolvers.exports import exports
 
 _IDS = "The selected rows; when empty or null, every row matching `filter` is exported."
 _CODE = "Code of purpose EXPORT, sent to the caller's bound phone."

@@ -13,8 +13,8 @@ from graphql_api.context import Info
 from graphql_api.errors import FieldError, mutate
 from graphql_api.permissions import IsInstitution
 from models import ImportJob, ImportKind, ImportStatus, MatchBy
+from resolvers import imports
 from resolvers.core.files import sign_download
-from resolvers.imports import runner as imports
 
 # Registered as GraphQL enums; annotations use the model classes themselves (mypy accepts them).
 strawberry.enum(ImportKind, name="ImportKind", description="导入模板的种类")

@@ -9,8 +9,8 @@ import uuid
 from tortoise.transactions import in_transaction
 
 from models import Certificate
+from resolvers.certificates.issuing import Issuer
 from resolvers.certificates.layouts import layout_of, rendered
-from resolvers.certificates.lifecycle import Issuer
 from resolvers.certificates.render import render_pdf, render_png
 from resolvers.core.actors import Actor, require_learner
 from resolvers.core.errors import DomainError, ErrorCode

@@ -8,20 +8,20 @@ from collections.abc import Callable
 from typing import Any
 
 from models import Certificate, CertificateKind
+from resolvers.certificates.fonts import GlyphMissing
+from resolvers.certificates.page_plan import (
+    MAX_PAGES,
+    CertificateLayout,
+    CertificateOverflow,
+    Table,
+)
 from resolvers.certificates.provenance import (
     CHECKED_STATEMENT,
     legend,
     provenance_of,
     self_registered_count,
 )
-from resolvers.certificates.render import (
-    MAX_PAGES,
-    CertificateLayout,
-    CertificateOverflow,
-    GlyphMissing,
-    Table,
-    render_png,
-)
+from resolvers.certificates.render import render_png
 from resolvers.core.errors import DomainError, ErrorCode
 
 _CAPTIONS = {

@@ -16,13 +16,8 @@ from typing import Any
 from tortoise.functions import Count, Max
 
 from models import Certificate, CertificateVerification
-from resolvers.certificates.lifecycle import (
-    STATUS_LABELS,
-    CertificateStatus,
-    public_subject,
-    status_of,
-    valid_window,
-)
+from resolvers.certificates.issuing import public_subject, valid_window
+from resolvers.certificates.lifecycle import STATUS_LABELS, CertificateStatus, status_of
 from resolvers.certificates.numbers import legacy_number, normalize_number
 from resolvers.core.bulk_rows import insert_rows
 from resolvers.core.clock import iso, now

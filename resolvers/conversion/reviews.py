@@ -33,7 +33,8 @@ from models import (
     ReviewDecision,
     TargetKind,
 )
-from resolvers.certificates.lifecycle import Issuer, issue_conversion_certificates
+from resolvers.certificates.conversion_certificates import issue_conversion_certificates
+from resolvers.certificates.issuing import Issuer
 from resolvers.conversion.applications import RECORDS_LINK, stored_holdings
 from resolvers.conversion.records import ApplicationFilter, received_query
 from resolvers.core import audit
