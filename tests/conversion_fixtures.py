@@ -1,5 +1,5 @@
 """Published policies and rules written directly as rows (their own mutations are tested in
-test_conversion_policies and test_conversion_rules), and the GraphQL documents of applications."""
+test_conversion_policy_* and test_conversion_rule_*), and the GraphQL documents of applications."""
 
 from __future__ import annotations
 

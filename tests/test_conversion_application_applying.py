@@ -1,11 +1,9 @@
-"""Conversion applications over HTTP: a learner applies, an institution applies for a batch, the
-rule's institution reviews; records and messages on each side; what a withdrawn source does; what
-can I convert to in a fixed number of queries; bad input and the permission table write nothing."""
+"""Conversion applications over HTTP: a learner applies; a withdrawn source; a target already
+held is not converted to again; non-academic targets and their credits."""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -14,7 +12,6 @@ from models import (
     AchievementSource,
     AchievementStatus,
     ApplicationStatus,
-    AuditEntry,
     ConversionApplication,
     ConversionReview,
     InstitutionAchievement,
@@ -25,20 +22,21 @@ from models import (
 )
 from resolvers.core.clock import today
 from tests.achievement_fixtures import (
-    ROLES,
     WITHDRAW,
-    AchievementWorld,
-    build_world,
     make_entry,
     stored_row,
 )
-from tests.catalogue_fixtures import count_queries
+from tests.conversion_application_fixtures import (
+    Conversion,
+    _applied,
+    _apply,
+    _messages,
+    _review,
+    build_conv,
+)
 from tests.conversion_fixtures import (
-    ACHIEVEMENT_RULES,
     APPLY,
-    BATCH_APPLICATIONS,
     BATCH_APPLY,
-    BATCHES,
     CANDIDATES,
     COUNTS,
     INSTITUTION_APPLICATIONS,
@@ -51,52 +49,12 @@ from tests.conversion_fixtures import (
     make_rule,
     module,
 )
-from tests.institution_fixtures import OK, call, check_outcome, codes, login_learner, make_learner
-
-
-@dataclass
-class Conversion:
-    """Institution 1 issues a certificate (the source); institution 2 grants a course for it
-    under a published rule. Learner 1 holds the certificate, stored; learner 2 does not."""
-
-    world: AchievementWorld
-    source: InstitutionAchievement
-    course: InstitutionAchievement
-    rule_id: str
-    rule_code: str
-    held_id: str
-
-    @property
-    def tokens(self) -> dict[str, str | None]:
-        return self.world.tokens
+from tests.institution_fixtures import call, codes, login_learner, make_learner
 
 
 @pytest.fixture
 async def conv(api, admin_token: str) -> Conversion:
-    world = await build_world(api, admin_token)
-    source = await certificate_entry(world.institution)
-    course = await course_entry(world.other_institution, credits="3")
-    rule = await make_rule(world.other_institution, [source], [(TargetKind.COURSE, course, [])])
-    held = await stored_row(world.learner, source, "CERT-0001")
-    return Conversion(world, source, course, str(rule.id), rule.code, str(held.id))
-
-
-async def _apply(api, conv: Conversion, token_role: str = "learner", rule_id: str | None = None):
-    return await call(api, APPLY, {"ruleId": rule_id or conv.rule_id}, conv.tokens[token_role])
-
-
-async def _applied(api, conv: Conversion) -> dict:
-    payload = await _apply(api, conv)
-    assert payload["errors"] == [], payload
-    return payload["application"]
-
-
-async def _review(api, conv: Conversion, role: str = "other_main", **input_) -> dict:
-    return await call(api, REVIEW, {"input": input_}, conv.tokens[role])
-
-
-async def _messages(recipient_id) -> list[Message]:
-    return await Message.filter(recipient_id=recipient_id).order_by("created_at", "id")
+    return await build_conv(api, admin_token)
 
 
 # -- a learner applies ---------------------------------------------------------------------------
@@ -266,107 +224,6 @@ async def login_as_second_reviewer(api, conv: Conversion) -> str:
     return await login_institution(api, user.username)
 
 
-# -- batches -------------------------------------------------------------------------------------
-
-
-async def test_institution_applies_for_a_batch_and_the_target_reviews_it_whole(api, conv):
-    world = conv.world
-    second = await make_learner(3, "李二")
-    await stored_row(second, conv.source, "CERT-0003")
-    candidates = await call(api, CANDIDATES, {"ruleId": conv.rule_id}, conv.tokens["main"])
-    assert candidates["totalCount"] == 2
-    assert {row["name"] for row in candidates["items"]} == {world.learner.name, "李二"}
-    assert all("*****" in row["idNumber"] for row in candidates["items"])
-    narrowed = await call(
-        api, CANDIDATES, {"ruleId": conv.rule_id, "learnerName": "李"}, conv.tokens["main"]
-    )
-    assert [row["name"] for row in narrowed["items"]] == ["李二"]
-
-    payload = await call(api, BATCH_APPLY, {"input": {"ruleId": conv.rule_id}}, conv.tokens["main"])
-    assert payload["errors"] == [], payload
-    batch = payload["batch"]
-    assert batch["name"] == f"{world.institution.name}{today():%Y-%m-%d} 批量学员转换"
-    assert (batch["learnerCount"], batch["pendingCount"]) == (2, 2)
-    # Applied learners are no longer candidates.
-    assert (await call(api, CANDIDATES, {"ruleId": conv.rule_id}, conv.tokens["main"]))[
-        "totalCount"
-    ] == 0
-    assert [m.event for m in await _messages(world.learner.id)] == ["conversion.applied_for_you"]
-
-    batches = await call(api, BATCHES, {}, conv.tokens["other_main"])
-    assert [(b["name"], b["pendingCount"]) for b in batches["items"]] == [(batch["name"], 2)]
-    initiated = await call(
-        api, INSTITUTION_APPLICATIONS, {"scope": "INITIATED"}, conv.tokens["main"]
-    )
-    assert initiated["totalCount"] == 2
-    assert {row["initiatorLabel"] for row in initiated["items"]} == {world.institution.name}
-    counts = await call(api, COUNTS, token=conv.tokens["other_main"])
-    assert (counts["personalPending"], counts["batchesPending"]) == (0, 1)
-
-    # No selection: every pending application of the batch.
-    decided = await _review(api, conv, approve=True, batchId=batch["id"])
-    assert decided["errors"] == [] and decided["approvedCount"] == 2
-    learners = await call(
-        api,
-        BATCH_APPLICATIONS,
-        {"batchId": batch["id"], "status": "SUCCEEDED"},
-        conv.tokens["other_main"],
-    )
-    assert learners["totalCount"] == 2
-    assert (await call(api, BATCHES, {}, conv.tokens["other_main"]))["totalCount"] == 0
-    told = await _messages(world.institution.id)
-    assert [m.event for m in told] == ["conversion.batch_reviewed"]
-    assert "2名学员" in told[0].body and batch["name"] in told[0].body
-    assert (await _messages(second.id))[-1].event == "conversion.succeeded"
-
-
-async def test_batch_selection_is_all_or_nothing(api, conv):
-    world = conv.world
-    before = await conversion_rows()
-    payload = await call(
-        api,
-        BATCH_APPLY,
-        {
-            "input": {
-                "ruleId": conv.rule_id,
-                "learnerIds": [str(world.learner.id), str(world.other_learner.id)],
-            }
-        },
-        conv.tokens["main"],
-    )
-    assert codes(payload) == [("learnerIds.1", "NOT_ALLOWED")]
-    assert await conversion_rows() == before
-    # An institution that issued none of the sources cannot apply for a batch under the rule.
-    other_rule = await make_rule(
-        world.other_institution,
-        [await certificate_entry(world.other_institution, "茶艺师(高级)")],
-        [(TargetKind.COURSE, conv.course, [])],
-    )
-    payload = await call(
-        api, BATCH_APPLY, {"input": {"ruleId": str(other_rule.id)}}, conv.tokens["main"]
-    )
-    assert codes(payload) == [("ruleId", "NOT_ALLOWED")]
-
-
-async def test_review_a_selection_of_a_batch(api, conv):
-    second = await make_learner(3, "李二")
-    await stored_row(second, conv.source, "CERT-0003")
-    batch = (
-        await call(api, BATCH_APPLY, {"input": {"ruleId": conv.rule_id}}, conv.tokens["main"])
-    )["batch"]
-    pending = await call(
-        api, BATCH_APPLICATIONS, {"batchId": batch["id"]}, conv.tokens["other_main"]
-    )
-    first = next(r for r in pending["items"] if r["learnerName"] == "李二")
-    refused = await _review(
-        api, conv, approve=False, reason="学时不足", ids=[first["id"]], batchId=batch["id"]
-    )
-    assert refused["rejectedCount"] == 1
-    left = await call(api, BATCHES, {}, conv.tokens["other_main"])
-    assert left["items"][0]["pendingCount"] == 1
-    assert "学时不足" in (await _messages(conv.world.institution.id))[-1].body
-
-
 # -- a withdrawn source --------------------------------------------------------------------------
 
 
@@ -426,91 +283,6 @@ async def test_withdrawing_an_unconverted_source_tells_no_institution(api, conv)
     assert (await call(api, WITHDRAW, withdraw, conv.tokens["main"]))["errors"] == []
     events = [m.event for m in await _messages(conv.world.other_institution.id)]
     assert "conversion.source_withdrawn" not in events
-
-
-# -- what can I convert to -----------------------------------------------------------------------
-
-
-async def test_what_can_i_convert_to_before_and_after(api, conv):
-    world = conv.world
-    second_source = await certificate_entry(world.institution, "面点师(高级)")
-    pair_rule = await make_rule(
-        world.other_institution,
-        [conv.source, second_source],
-        [(TargetKind.COURSE, await course_entry(world.other_institution, "面点工艺", "C1002"), [])],
-    )
-    options = await call(api, OPTIONS, token=conv.tokens["learner"])
-    assert [(o["rule"]["id"], o["eligible"]) for o in options["met"]] == [(conv.rule_id, True)]
-    (nearly,) = options["nearlyMet"]
-    assert nearly["rule"]["id"] == str(pair_rule.id)
-    assert [e["name"] for e in nearly["missingSources"]] == ["面点师(高级)"]
-    assert [e["name"] for e in nearly["heldSources"]] == [conv.source.name]
-    # Nothing for a learner holding none of the sources.
-    assert await call(api, OPTIONS, token=conv.tokens["other_learner"]) == {
-        "met": [],
-        "nearlyMet": [],
-    }
-
-    await _applied(api, conv)
-    await stored_row(world.learner, second_source, "CERT-0002")
-    options = await call(api, OPTIONS, token=conv.tokens["learner"])
-    met = {o["rule"]["id"]: o for o in options["met"]}
-    assert set(met) == {conv.rule_id, str(pair_rule.id)} and options["nearlyMet"] == []
-    assert (met[conv.rule_id]["alreadyApplied"], met[conv.rule_id]["eligible"]) == (True, False)
-    assert met[conv.rule_id]["applicationStatus"] == "PENDING"
-    assert met[str(pair_rule.id)]["eligible"] is True
-
-
-async def test_rules_of_one_stored_achievement_with_already_applied(api, conv):
-    rules = await call(api, ACHIEVEMENT_RULES, {"id": conv.held_id}, conv.tokens["learner"])
-    assert [(r["rule"]["id"], r["alreadyApplied"]) for r in rules] == [(conv.rule_id, False)]
-    await _applied(api, conv)
-    rules = await call(api, ACHIEVEMENT_RULES, {"id": conv.held_id}, conv.tokens["learner"])
-    assert [r["alreadyApplied"] for r in rules] == [True]
-    by_name = await call(
-        api, ACHIEVEMENT_RULES, {"id": conv.held_id, "targetName": "不存在"}, conv.tokens["learner"]
-    )
-    assert by_name == []
-    by_institution = await call(
-        api,
-        ACHIEVEMENT_RULES,
-        {"id": conv.held_id, "targetInstitution": conv.world.other_institution.name},
-        conv.tokens["learner"],
-    )
-    assert len(by_institution) == 1
-    response = await api.post(ACHIEVEMENT_RULES, {"id": conv.held_id}, conv.tokens["other_learner"])
-    assert response.json()["errors"][0]["extensions"]["code"] == "NOT_FOUND"
-
-
-async def _options_statements(api, monkeypatch, token: str) -> int:
-    with count_queries(monkeypatch) as statements:
-        await call(api, OPTIONS, token=token)
-    return len(statements)
-
-
-async def test_options_take_a_fixed_number_of_queries(api, conv, monkeypatch):
-    world = conv.world
-
-    async def add_rules(n: int) -> None:
-        for i in range(n):
-            extra = await certificate_entry(world.institution, f"额外证书{i}-{n}")
-            held_extra = i % 2 == 0
-            if held_extra:
-                await stored_row(world.learner, extra, f"X-{i}-{n}")
-            target = await course_entry(world.other_institution, f"课程{i}-{n}", f"K{i}{n}")
-            await make_rule(
-                world.other_institution,
-                [conv.source, extra],
-                [(TargetKind.COURSE, target, []), (TargetKind.COURSE, conv.course, [])],
-            )
-
-    await add_rules(2)
-    few = await _options_statements(api, monkeypatch, conv.tokens["learner"])
-    await add_rules(8)
-    many = await _options_statements(api, monkeypatch, conv.tokens["learner"])
-    options = await call(api, OPTIONS, token=conv.tokens["learner"])
-    assert len(options["met"]) + len(options["nearlyMet"]) == 11
-    assert few == many
 
 
 # -- a target already held is not converted to again -------------------------------------------
@@ -585,78 +357,3 @@ async def test_non_academic_target_carries_its_exempt_module_credits(api, conv):
     decided = await _review(api, conv, approve=True, ids=[application["id"]])
     (converted,) = decided["applications"][0]["targetAchievements"]
     assert Decimal(converted["credits"]) == Decimal(4)
-
-
-# -- permissions ---------------------------------------------------------------------------------
-
-
-def _outcomes(**overrides: str) -> dict[str, str]:
-    outcomes = dict.fromkeys(ROLES, "FORBIDDEN")
-    outcomes["anonymous"] = "UNAUTHENTICATED"
-    outcomes.update(overrides)
-    return outcomes
-
-
-async def _apply_vars(api, conv: Conversion, role: str) -> dict:
-    return {"ruleId": conv.rule_id}
-
-
-async def _batch_vars(api, conv: Conversion, role: str) -> dict:
-    return {"input": {"ruleId": conv.rule_id, "learnerIds": [str(conv.world.learner.id)]}}
-
-
-async def _review_vars(api, conv: Conversion, role: str) -> dict:
-    await ConversionApplication.all().delete()
-    application = await _applied(api, conv)
-    return {"input": {"approve": True, "ids": [application["id"]]}}
-
-
-PERMISSIONS = [
-    ("conversionApply", APPLY, _apply_vars, _outcomes(learner=OK, other_learner="NOT_ALLOWED")),
-    (
-        "conversionBatchApply",
-        BATCH_APPLY,
-        _batch_vars,
-        _outcomes(main=OK, sub=OK, other_main="NOT_ALLOWED"),
-    ),
-    (
-        "conversionApplicationReview",
-        REVIEW,
-        _review_vars,
-        _outcomes(main="NOT_FOUND", sub="NOT_FOUND", other_main=OK),
-    ),
-]
-
-
-@pytest.mark.parametrize(
-    ("name", "query", "variables", "outcomes"), PERMISSIONS, ids=[p[0] for p in PERMISSIONS]
-)
-async def test_permission_table(api, conv, name, query, variables, outcomes):
-    for role in ROLES:
-        await _reset(conv)
-        data = await variables(api, conv, role)
-        await check_outcome(
-            api, query, data, conv.tokens[role], outcomes[role], conversion_rows, role
-        )
-
-
-async def _reset(conv: Conversion) -> None:
-    """Each role starts from no applications (an allowed call leaves one behind)."""
-    await ConversionReview.all().delete()
-    await ConversionApplication.all().delete()
-    await LearnerAchievement.filter(source=AchievementSource.CONVERSION).delete()
-    await AuditEntry.filter(action__startswith="conversion").delete()
-
-
-def test_every_conversion_mutation_is_in_a_permission_table():
-    """Policies, rules and applications each keep a table; the export has its own role test
-    (tests/test_conversion_exports.py)."""
-    from graphql_api.schema import schema
-    from tests import test_conversion_policies, test_conversion_rules
-
-    mutation_type = schema._schema.mutation_type
-    assert mutation_type is not None
-    names = {name for name in mutation_type.fields if name.startswith("conversion")}
-    tables = (PERMISSIONS, test_conversion_policies.PERMISSIONS, test_conversion_rules.PERMISSIONS)
-    covered = {row[0] for table in tables for row in table}
-    assert names - {"conversionApplicationExport"} == covered
