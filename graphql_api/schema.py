@@ -24,7 +24,8 @@ from graphql_api.achievements.queries import AchievementQuery
 from graphql_api.audit.queries import AuditQuery
 from graphql_api.catalogue.mutations import CatalogueMutation
 from graphql_api.catalogue.queries import CatalogueQuery
-from graphql_api.certificates import CertificateMutation, CertificateQuery
+from graphql_api.certificates.mutations import CertificateMutation
+from graphql_api.certificates.queries import CertificateQuery
 from graphql_api.conversion.applications import (
     ConversionApplicationMutation,
     ConversionApplicationQuery,

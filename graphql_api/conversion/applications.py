@@ -13,7 +13,7 @@ import strawberry
 from graphql_api.achievements.mutations import parse_ids
 from graphql_api.achievements.types import LearnerAchievementType
 from graphql_api.catalogue.types import CatalogueEntryType
-from graphql_api.certificates import CertificateType
+from graphql_api.certificates.types import CertificateType
 from graphql_api.common import Page, parse_id, shown
 from graphql_api.context import Info
 from graphql_api.conversion.rule_types import ConversionRuleType
