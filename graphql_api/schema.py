@@ -37,15 +37,17 @@ from graphql_api.exports.mutations import ExportMutation
 from graphql_api.feedback.mutations import FeedbackMutation
 from graphql_api.feedback.queries import FeedbackQuery
 from graphql_api.files.mutations import FileMutation
-from graphql_api.imports.schema import ImportMutation, ImportQuery
+from graphql_api.imports.mutations import ImportMutation
+from graphql_api.imports.queries import ImportQuery
 from graphql_api.input_boundary import OperationNameRequired, guard_arguments
 from graphql_api.institutions.mutations import InstitutionMutation
 from graphql_api.institutions.queries import InstitutionQuery
 from graphql_api.introspection import IntrospectionPolicy
 from graphql_api.learner_accounts.mutations import LearnerAccountMutation
 from graphql_api.learner_accounts.queries import LearnerAccountQuery
-from graphql_api.messages.schema import MessageMutation, MessageQuery
-from graphql_api.statistics.schema import StatisticsQuery
+from graphql_api.messages.mutations import MessageMutation
+from graphql_api.messages.queries import MessageQuery
+from graphql_api.statistics.queries import StatisticsQuery
 from graphql_api.taxonomy.mutations import TaxonomyMutation
 from graphql_api.taxonomy.queries import TaxonomyQuery
 
