@@ -16,8 +16,7 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
-from graphql_api.accounts.admin_login import AdminLoginMutation
-from graphql_api.accounts.mutations import AccountMutation
+from graphql_api.accounts.mutations import AccountMutation, AdminLoginMutation
 from graphql_api.accounts.queries import AccountQuery
 from graphql_api.achievements.mutations import AchievementMutation
 from graphql_api.achievements.queries import AchievementQuery
