@@ -25,12 +25,12 @@ from graphql_api.catalogue.mutations import CatalogueMutation
 from graphql_api.catalogue.queries import CatalogueQuery
 from graphql_api.certificates.mutations import CertificateMutation
 from graphql_api.certificates.queries import CertificateQuery
-from graphql_api.conversion.applications import (
-    ConversionApplicationMutation,
-    ConversionApplicationQuery,
-)
-from graphql_api.conversion.policies import ConversionPolicyMutation, ConversionPolicyQuery
-from graphql_api.conversion.rules import ConversionRuleMutation, ConversionRuleQuery
+from graphql_api.conversion.mutations.applications import ConversionApplicationMutation
+from graphql_api.conversion.mutations.policies import ConversionPolicyMutation
+from graphql_api.conversion.mutations.rules import ConversionRuleMutation
+from graphql_api.conversion.queries.applications import ConversionApplicationQuery
+from graphql_api.conversion.queries.policies import ConversionPolicyQuery
+from graphql_api.conversion.queries.rules import ConversionRuleQuery
 from graphql_api.errors import DomainErrorsShown, should_mask
 from graphql_api.exports.mutations import ExportMutation
 from graphql_api.feedback.mutations import FeedbackMutation
