@@ -1,6 +1,5 @@
-"""Certificates in GraphQL: a learner requests, downloads (PNG, PDF, the signed credential),
-extends and ends them and sees how often they were verified; an administrator revokes; anyone
-verifies a number (SPEC §5)."""
+"""Certificate mutations: a learner requests, extends and ends certificates; an administrator
+revokes (SPEC §5)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,4 @@
-"""Certificates in GraphQL: a learner requests, downloads (PNG, PDF, the signed credential),
-extends and ends them and sees how often they were verified; an administrator revokes; anyone
-verifies a number (SPEC §5)."""
+"""Certificate queries: a learner's certificates, and anyone's online check of a number."""
 
 from __future__ import annotations
 

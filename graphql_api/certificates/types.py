@@ -1,6 +1,5 @@
-"""Certificates in GraphQL: a learner requests, downloads (PNG, PDF, the signed credential),
-extends and ends them and sees how often they were verified; an administrator revokes; anyone
-verifies a number (SPEC §5)."""
+"""GraphQL types of certificates: a certificate as its holder sees it, its verifications, and
+the answer of the online check (在线验证) (SPEC §5)."""
 
 from __future__ import annotations
 

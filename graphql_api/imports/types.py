@@ -1,5 +1,4 @@
-"""批量导入 in GraphQL: templates, the upload that starts an import, and the import records
-with their progress and the two result workbooks."""
+"""批量导入 types: an import record with its progress and the two result workbooks."""
 
 from __future__ import annotations
 

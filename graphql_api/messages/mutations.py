@@ -1,5 +1,4 @@
-"""Queries and mutations of the message centre: learners read their own, institution users
-their institution's."""
+"""Message centre mutations: marking messages read."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""Queries and mutations of the message centre: learners read their own, institution users
-their institution's."""
+"""Message centre queries: learners read their own messages, institution users their
+institution's."""
 
 from __future__ import annotations
 
