@@ -18,8 +18,7 @@ from graphql_api.catalogue.dataloaders import (
     subtype_by_code_loader,
     term_by_id_loader,
 )
-from graphql_api.conversion.application_loaders import ApplicationLoaders
-from graphql_api.conversion.rule_loaders import RuleLoaders
+from graphql_api.conversion.dataloaders import ApplicationLoaders, RuleLoaders
 from models import (
     AchievementCategory,
     AchievementSubtype,

@@ -16,35 +16,37 @@ from strawberry.extensions.query_depth_limiter import create_validator as depth_
 from strawberry.types import ExecutionContext
 from strawberry.utils.logging import StrawberryLogger
 
-from graphql_api.accounts.admin_login import AdminLoginMutation
-from graphql_api.accounts.mutations import AccountMutation
+from graphql_api.accounts.mutations import AccountMutation, AdminLoginMutation
 from graphql_api.accounts.queries import AccountQuery
 from graphql_api.achievements.mutations import AchievementMutation
 from graphql_api.achievements.queries import AchievementQuery
 from graphql_api.audit.queries import AuditQuery
 from graphql_api.catalogue.mutations import CatalogueMutation
 from graphql_api.catalogue.queries import CatalogueQuery
-from graphql_api.certificates import CertificateMutation, CertificateQuery
-from graphql_api.conversion.applications import (
-    ConversionApplicationMutation,
-    ConversionApplicationQuery,
-)
-from graphql_api.conversion.policies import ConversionPolicyMutation, ConversionPolicyQuery
-from graphql_api.conversion.rules import ConversionRuleMutation, ConversionRuleQuery
+from graphql_api.certificates.mutations import CertificateMutation
+from graphql_api.certificates.queries import CertificateQuery
+from graphql_api.conversion.mutations.applications import ConversionApplicationMutation
+from graphql_api.conversion.mutations.policies import ConversionPolicyMutation
+from graphql_api.conversion.mutations.rules import ConversionRuleMutation
+from graphql_api.conversion.queries.applications import ConversionApplicationQuery
+from graphql_api.conversion.queries.policies import ConversionPolicyQuery
+from graphql_api.conversion.queries.rules import ConversionRuleQuery
 from graphql_api.errors import DomainErrorsShown, should_mask
 from graphql_api.exports.mutations import ExportMutation
 from graphql_api.feedback.mutations import FeedbackMutation
 from graphql_api.feedback.queries import FeedbackQuery
 from graphql_api.files.mutations import FileMutation
-from graphql_api.imports.schema import ImportMutation, ImportQuery
+from graphql_api.imports.mutations import ImportMutation
+from graphql_api.imports.queries import ImportQuery
 from graphql_api.input_boundary import OperationNameRequired, guard_arguments
 from graphql_api.institutions.mutations import InstitutionMutation
 from graphql_api.institutions.queries import InstitutionQuery
 from graphql_api.introspection import IntrospectionPolicy
 from graphql_api.learner_accounts.mutations import LearnerAccountMutation
 from graphql_api.learner_accounts.queries import LearnerAccountQuery
-from graphql_api.messages.schema import MessageMutation, MessageQuery
-from graphql_api.statistics.schema import StatisticsQuery
+from graphql_api.messages.mutations import MessageMutation
+from graphql_api.messages.queries import MessageQuery
+from graphql_api.statistics.queries import StatisticsQuery
 from graphql_api.taxonomy.mutations import TaxonomyMutation
 from graphql_api.taxonomy.queries import TaxonomyQuery
 

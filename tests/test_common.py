@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from graphql_api.common import Page
-from graphql_api.messages.schema import MessagePage
+from graphql_api.messages.types import MessagePage
 
 
 def test_a_page_converts_its_rows_and_keeps_the_counts():

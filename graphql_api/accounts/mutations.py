@@ -1,4 +1,5 @@
-"""Mutations of accounts: codes, learner registration and login, logout, credentials, profile."""
+"""Mutations of accounts: codes, learner registration and login, administrator login, logout,
+credentials, profile."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from graphql_api.context import Context, Info
 from graphql_api.enums import CodePurpose, Gender, IdType
 from graphql_api.errors import FieldError, mutate
 from graphql_api.permissions import IsAccountHolder, IsAuthenticated, IsLearner
-from resolvers.accounts import credentials, learners
+from resolvers.accounts import admins, credentials, learners
 from resolvers.accounts.codes import CodePurpose as _CodePurpose
 from resolvers.accounts.codes import send_code
 from resolvers.accounts.logins import LoginAttempt
@@ -77,6 +78,16 @@ class LoginInput:
 class LoginPayload:
     errors: list[FieldError]
     token: str | None = None
+
+
+@strawberry.input(description="管理员登录: login account, password and the authenticator's code.")
+class AdminLoginInput:
+    username: str
+    password: str
+    code: str = strawberry.field(
+        description="The 6-digit code the authenticator app shows now (TOTP); each code is "
+        "accepted once."
+    )
 
 
 @strawberry.type
@@ -246,3 +257,27 @@ async def _logout(actor: Actor) -> None:
     if actor.session_id is None:
         raise DomainError.of(ErrorCode.NOT_ALLOWED, "接口令牌请由机构主账号撤销")
     await revoke_session(actor.session_id)
+
+
+@strawberry.type
+class AdminLoginMutation:
+    @strawberry.mutation(
+        description="Anyone: an administrator logs in with password and TOTP code, both set up "
+        "from the command line. A wrong password, a wrong or spent code and an unknown account "
+        "all get INVALID_CREDENTIALS."
+    )
+    async def admin_login(self, info: Info, input: AdminLoginInput) -> LoginPayload:
+        ctx = info.context
+        return await mutate(
+            LoginPayload,
+            ctx.throttled(
+                "login",
+                lambda: admins.login_administrator(
+                    LoginAttempt(ctx.services.throttle, input.username, ctx.client_address),
+                    input.password,
+                    input.code,
+                    secret_key=ctx.services.settings.secret_key,
+                ),
+            ),
+            lambda token: LoginPayload(errors=[], token=token),
+        )

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import strawberry
 
-from graphql_api.achievement_details import AchievementDetailsInput
+from graphql_api.achievements.details import AchievementDetailsInput
 from graphql_api.achievements.types import LearnerAchievementType
 from graphql_api.common import parse_all, parse_id, same_named
 from graphql_api.context import Info

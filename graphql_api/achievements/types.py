@@ -9,7 +9,7 @@ from decimal import Decimal
 import strawberry
 
 from graphql_api.accounts.types import LearnerType, sees_whole_identity
-from graphql_api.achievement_details import AchievementDetails, details_to_graphql
+from graphql_api.achievements.details import AchievementDetails, details_to_graphql
 from graphql_api.catalogue.types import CatalogueEntryType
 from graphql_api.common import Page, shown
 from graphql_api.context import Info

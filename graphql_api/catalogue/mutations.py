@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import strawberry
 
-from graphql_api.achievement_details import AchievementDetailsInput
+from graphql_api.achievements.details import AchievementDetailsInput
 from graphql_api.catalogue.types import CatalogueEntryType, SubtypeAuthorisationType
 from graphql_api.common import parse_id, same_named
 from graphql_api.context import Info

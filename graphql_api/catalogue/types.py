@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 
-from graphql_api.achievement_details import AchievementDetails, details_to_graphql
+from graphql_api.achievements.details import AchievementDetails, details_to_graphql
 from graphql_api.common import shown
 from graphql_api.context import Info
 from graphql_api.enums import RecognitionStatus

@@ -12,7 +12,7 @@ from typing import Any
 
 import strawberry
 
-import graphql_api.conversion.applications  # noqa: F401  (registers the conversion enums)
+import graphql_api.conversion.types.applications  # noqa: F401  (registers the conversion enums)
 from graphql_api.achievements.mutations import parse_ids
 from graphql_api.achievements.types import AchievementStatus
 from graphql_api.context import Info

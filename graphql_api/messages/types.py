@@ -1,4 +1,4 @@
-"""GraphQL type of a message in the message centre."""
+"""GraphQL types of the message centre: a message and a page of them."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import strawberry
 
-from graphql_api.common import shown
+from graphql_api.common import Page, shown
 from models import Message as MessageModel
 
 
@@ -40,3 +40,8 @@ class MessageType:
             created_at=shown(row.created_at),  # type: ignore[arg-type]
             read_at=shown(row.read_at),
         )
+
+
+@strawberry.type
+class MessagePage(Page[MessageType]):
+    unread_count: int

@@ -1,20 +1,15 @@
-"""Certificates in GraphQL: a learner requests, downloads (PNG, PDF, the signed credential),
-extends and ends them and sees how often they were verified; an administrator revokes; anyone
-verifies a number (SPEC §5)."""
+"""GraphQL types of certificates: a certificate as its holder sees it, its verifications, and
+the answer of the online check (在线验证) (SPEC §5)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
 
 import strawberry
 from strawberry.scalars import JSON
 
-from graphql_api.achievements.mutations import parse_ids
-from graphql_api.common import Page, parse_id, shown
+from graphql_api.common import shown
 from graphql_api.context import Info
-from graphql_api.errors import FieldError, mutate
-from graphql_api.permissions import IsAdministrator, IsLearner
 from models import Certificate, CertificateKind
 from resolvers import certificates
 from resolvers.certificates import files as certificate_files
@@ -174,117 +169,4 @@ class CertificateCheckType:
             revoked_reason=row.revoked_reason or None,
             content=JSON(public_subject(row.snapshot)),
             credential=row.credential,
-        )
-
-
-@strawberry.type
-class CertificateQuery:
-    @strawberry.field(
-        description="Learners: their certificates, newest first.", permission_classes=[IsLearner]
-    )
-    async def my_certificates(
-        self, info: Info, page: int = 1, page_size: int = 10, kind: CertificateKind | None = None
-    ) -> Page[CertificateType]:
-        rows, total = await certificates.list_own(info.context.actor, page, page_size, kind)
-        return Page.of(rows, total, page, page_size, CertificateType.from_model)
-
-    @strawberry.field(
-        description="Learners: one of their certificates.", permission_classes=[IsLearner]
-    )
-    async def my_certificate(self, info: Info, id: strawberry.ID) -> CertificateType:
-        return CertificateType.from_model(
-            await certificates.get_own(info.context.actor, parse_id(id))
-        )
-
-    @strawberry.field(
-        description="Anyone: 在线验证 by report number (as typed from paper: case, spaces and "
-        "hyphens do not matter, a typo is caught by the check character); rate-limited per "
-        "address."
-    )
-    async def certificate_verify(self, info: Info, number: str) -> CertificateCheckType:
-        services = info.context.services
-        await services.throttle.hit("verify", info.context.client_address)
-        answer = await verification.verify(number, "graphql", services.verifications)
-        return CertificateCheckType.of(answer)
-
-
-@strawberry.input(description="开具证明 / 申请学习成果认证报告.")
-class CertificateRequestInput:
-    kind: CertificateKind
-    achievement_ids: list[strawberry.ID] = strawberry.field(
-        default_factory=list,
-        description="The stored achievements to certify; a REPORT without any lists them all.",
-    )
-    validity_days: Annotated[int, strawberry.argument(description="30, 90, 180 or 365")] = 90
-
-
-@strawberry.type
-class CertificatePayload:
-    errors: list[FieldError]
-    certificate: CertificateType | None = None
-
-
-def _certificate(row: Certificate) -> CertificatePayload:
-    return CertificatePayload(errors=[], certificate=CertificateType.from_model(row))
-
-
-@strawberry.type
-class CertificateMutation:
-    @strawberry.mutation(
-        description="Learners: a proof of chosen stored achievements, or a certification report; "
-        "valid for the chosen days, signed, with a QR code to its verify page.",
-        permission_classes=[IsLearner],
-    )
-    async def certificate_request(
-        self, info: Info, input: CertificateRequestInput
-    ) -> CertificatePayload:
-        return await mutate(
-            CertificatePayload,
-            lambda: certificates.request_certificate(
-                info.context.actor,
-                issuer_of(info),
-                input.kind,
-                parse_ids(input.achievement_ids, "achievementIds"),
-                input.validity_days,
-            ),
-            _certificate,
-        )
-
-    @strawberry.mutation(
-        description="Learners: extend one of their certificates to the chosen days from today.",
-        permission_classes=[IsLearner],
-    )
-    async def certificate_extend(
-        self, info: Info, id: strawberry.ID, validity_days: int
-    ) -> CertificatePayload:
-        return await mutate(
-            CertificatePayload,
-            lambda: certificates.extend_certificate(
-                info.context.actor, issuer_of(info), parse_id(id), validity_days
-            ),
-            _certificate,
-        )
-
-    @strawberry.mutation(
-        description="Learners: end one of their certificates early; verification shows it at once.",
-        permission_classes=[IsLearner],
-    )
-    async def certificate_end(self, info: Info, id: strawberry.ID) -> CertificatePayload:
-        return await mutate(
-            CertificatePayload,
-            lambda: certificates.end_certificate(info.context.actor, parse_id(id)),
-            _certificate,
-        )
-
-    @strawberry.mutation(
-        description="Administrators: revoke a certificate with a reason; the holder is told.",
-        permission_classes=[IsAdministrator],
-    )
-    async def certificate_revoke(
-        self, info: Info, id: strawberry.ID, reason: str
-    ) -> CertificatePayload:
-        return await mutate(
-            CertificatePayload,
-            lambda: certificates.revoke_certificate(info.context.actor, parse_id(id), reason),
-            _certificate,
         )

@@ -24,12 +24,18 @@ from models import (
     RuleType,
     TargetKind,
 )
+from resolvers.conversion.rule_queries import RuleScope
 from resolvers.core.files import sign_download
 
 # Registered as GraphQL enums; annotations use the model classes themselves (mypy accepts them).
 strawberry.enum(RuleType, name="ConversionRuleType", description="转换规则类型")
 strawberry.enum(RuleStatus, name="ConversionRuleStatus", description="转换规则状态")
 strawberry.enum(TargetKind, name="ConversionTargetKind", description="目标成果的种类")
+strawberry.enum(
+    RuleScope,
+    name="ConversionRuleScope",
+    description="转换规则管理 tabs: 我发布的转换规则 (MINE) / 与我相关的转换规则 (RELATED)",
+)
 
 PORTAL_FILE = "/portal/files/{id}"
 

@@ -1,0 +1,1 @@
+"""GraphQL mutations of conversion, one module per family: policies, rules, applications."""

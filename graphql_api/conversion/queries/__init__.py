@@ -1,0 +1,1 @@
+"""GraphQL queries of conversion, one module per family: policies, rules, applications."""

@@ -1,0 +1,1 @@
+"""GraphQL types of conversion, one module per family: policies, rules, applications."""
